@@ -1,0 +1,144 @@
+"""POST a comment or reply; GET, PATCH and DELETE one; GET more replies under one."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request, url_for
+
+from comments_service.api import api, context
+from comments_service.api.openapi import HeaderParam, documented
+from comments_service.api.parsing import json_body, query_args
+from comments_service.extensions import db, limiter
+from comments_service.limits import edit_limit, post_limit, read_limit
+from comments_service.schemas import (
+    CommentEdit,
+    DeletedOut,
+    NewComment,
+    PostedCommentOut,
+    RepliesPageOut,
+    RepliesQuery,
+    SingleCommentOut,
+    comment_dict,
+    iso,
+    replies_page_dict,
+)
+from comments_service.services import posting, threads
+
+EDIT_TOKEN = HeaderParam(
+    "X-Edit-Token", "The edit_token returned when the comment was posted.", required=True
+)
+
+
+def _edit_token() -> str | None:
+    return request.headers.get(EDIT_TOKEN.name)
+
+
+@api.post("/sites/<site_slug>/comments")
+@limiter.limit(post_limit)
+@documented(
+    "Post a comment to an article (its thread is created on the first), or a reply.",
+    body=NewComment,
+    responses={201: PostedCommentOut},
+    errors=(400, 403, 404, 409, 413, 415, 422, 429),
+    tags=("comments",),
+)
+def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
+    site = context.site(site_slug)
+    payload = json_body(NewComment)
+    settings = context.settings()
+    posted = posting.post_comment(
+        db.session,
+        site,
+        posting.CommentDraft(
+            article_key=payload.article,
+            body=payload.body,
+            parent_id=payload.parent_id,
+            title=payload.title,
+            url=payload.url,
+            author_name=payload.author_name,
+            author_email=payload.author_email,
+            author_website=payload.author_website,
+        ),
+        context.author(),
+        settings.comments,
+        context.now(),
+    )
+    db.session.commit()
+    body = {
+        "comment": comment_dict(threads.node_from_comment(posted.comment)),
+        "edit_token": posted.edit_token,
+        "editable_until": iso(posted.editable_until),
+    }
+    location = url_for(".get_comment", site_slug=site.slug, comment_id=posted.comment.id)
+    return jsonify(body), 201, {"Location": location, "Cache-Control": "no-store"}
+
+
+@api.get("/sites/<site_slug>/comments/<int:comment_id>")
+@limiter.limit(read_limit)
+@documented(
+    "One comment, without its replies.",
+    responses={200: SingleCommentOut},
+    errors=(404, 429),
+    tags=("comments",),
+)
+def get_comment(site_slug: str, comment_id: int) -> Response:
+    site = context.site(site_slug)
+    node = threads.read_comment(db.session, site, comment_id)
+    return jsonify({"comment": comment_dict(node)})
+
+
+@api.patch("/sites/<site_slug>/comments/<int:comment_id>")
+@limiter.limit(edit_limit)
+@documented(
+    "Edit your comment's body, within the edit window.",
+    body=CommentEdit,
+    headers=(EDIT_TOKEN,),
+    responses={200: SingleCommentOut},
+    errors=(400, 403, 404, 409, 413, 415, 422, 429),
+    tags=("comments",),
+)
+def edit_comment(site_slug: str, comment_id: int) -> Response:
+    site = context.site(site_slug)
+    payload = json_body(CommentEdit)
+    comment = posting.edit_comment(
+        db.session, site, comment_id, _edit_token(), payload.body,
+        context.settings().comments, context.now(),
+    )
+    db.session.commit()
+    return jsonify({"comment": comment_dict(threads.node_from_comment(comment))})
+
+
+@api.delete("/sites/<site_slug>/comments/<int:comment_id>")
+@limiter.limit(edit_limit)
+@documented(
+    "Delete your comment, within the edit window. One with replies stays as a placeholder.",
+    headers=(EDIT_TOKEN,),
+    responses={200: DeletedOut},
+    errors=(403, 404, 409, 429),
+    tags=("comments",),
+)
+def delete_comment(site_slug: str, comment_id: int) -> Response:
+    site = context.site(site_slug)
+    deleted = posting.delete_comment(
+        db.session, site, comment_id, _edit_token(), context.settings().comments,
+        context.now(),
+    )
+    db.session.commit()
+    return jsonify({"id": deleted.id, "deleted": True, "placeholder": deleted.is_placeholder})
+
+
+@api.get("/sites/<site_slug>/comments/<int:comment_id>/replies")
+@limiter.limit(read_limit)
+@documented(
+    "More replies under a top-level comment, depth-first, for \"show more replies\".",
+    query=RepliesQuery,
+    responses={200: RepliesPageOut},
+    errors=(400, 404, 429),
+    tags=("comments",),
+)
+def get_replies(site_slug: str, comment_id: int) -> Response:
+    site = context.site(site_slug)
+    query = query_args(RepliesQuery)
+    tuning = context.settings().threads
+    limit = min(query.limit or tuning.replies_per_comment, tuning.max_replies_page_size)
+    page = threads.read_replies(db.session, site, comment_id, cursor=query.cursor, limit=limit)
+    return jsonify(replies_page_dict(page))

@@ -1,0 +1,36 @@
+"""What a request carries: the settings, the site it addresses, who is writing, and when."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app, g
+
+from comments_service.clients import client_address, hash_address
+from comments_service.config import Settings
+from comments_service.extensions import db
+from comments_service.models import Site
+from comments_service.services import sites
+from comments_service.services.posting import Author
+
+
+def settings() -> Settings:
+    return current_app.extensions["comments_settings"]
+
+
+def site(slug: str) -> Site:
+    """The addressed site, looked up once per request. Raises SiteNotFound."""
+    cached: Site | None = g.get("comments_site")
+    if cached is None or cached.slug != slug:
+        cached = sites.get_site(db.session, slug)
+        g.comments_site = cached
+    return cached
+
+
+def author() -> Author:
+    secret = current_app.config["SECRET_KEY"]
+    return Author(client_hash=hash_address(client_address(), secret), secret=secret)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,68 @@
+"""CORS for the API: reads from anywhere, writes only from the site's own origins.
+
+The browser's CORS check only hides a response from the page; it does not stop
+the request. So a write carrying an Origin that the site did not allow is also
+refused here, before any view runs, with 403 origin_not_allowed. Requests
+without an Origin header (curl, servers) are not browsers and pass.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from comments_service.api import api, context
+from comments_service.api.comments import EDIT_TOKEN
+from comments_service.errors import ApiError, OriginNotAllowed
+from comments_service.services.sites import is_origin_allowed, normalize_origin
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ALLOWED_HEADERS = f"Content-Type, {EDIT_TOKEN.name}"
+EXPOSED_HEADERS = (
+    "ETag, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+)
+PREFLIGHT_MAX_AGE = "600"
+
+
+def _same_origin(origin: str) -> bool:
+    return normalize_origin(origin) == normalize_origin(request.host_url)
+
+
+def _may_write(origin: str) -> bool:
+    slug = (request.view_args or {}).get("site_slug")
+    if slug is None:
+        return False
+    try:
+        site = context.site(slug)
+    except ApiError:
+        return False
+    return is_origin_allowed(site, origin) or _same_origin(origin)
+
+
+@api.before_request
+def refuse_foreign_writes() -> None:
+    origin = request.headers.get("Origin")
+    if request.method in WRITE_METHODS and origin and not _may_write(origin):
+        raise OriginNotAllowed()
+
+
+@api.after_request
+def add_cors_headers(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    if not origin:
+        return response
+    response.vary.add("Origin")
+    preflight = request.method == "OPTIONS"
+    wanted = request.headers.get("Access-Control-Request-Method", "").upper()
+    is_write = wanted in WRITE_METHODS if preflight else request.method in WRITE_METHODS
+    if is_write:
+        if not _may_write(origin):
+            return response
+        response.headers["Access-Control-Allow-Origin"] = origin
+    else:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if preflight:
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE"
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response

@@ -1,0 +1,113 @@
+"""create_app(config): load settings, bind extensions, register blueprints and errors."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from comments_service.config import ConfigError, Settings, load_settings
+from comments_service.errors import register_error_handlers
+from comments_service.extensions import db, limiter, migrate
+from comments_service.limits import configure_limiter
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+def _secret_key(settings: Settings, instance_path: Path) -> str:
+    """The configured secret; in development, one generated once into the instance folder."""
+    if settings.security.secret_key:
+        return settings.security.secret_key
+    if settings.is_production:
+        raise ConfigError(
+            "production needs a secret key: set COMMENTS_SECURITY_SECRET_KEY"
+        )
+    path = instance_path / SECRET_FILE
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_options(settings: Settings, instance_path: Path) -> tuple[str, dict[str, Any]]:
+    url = settings.database.url or f"sqlite:///{instance_path / 'comments.db'}"
+    if url.startswith("sqlite"):
+        return url, {"connect_args": {"timeout": settings.database.sqlite_busy_timeout_ms / 1000}}
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_size": settings.database.pool_size,
+        "max_overflow": settings.database.max_overflow,
+        "pool_timeout": settings.database.pool_timeout_s,
+    }
+    if url.startswith("postgresql"):
+        options["connect_args"] = {
+            "connect_timeout": settings.database.connect_timeout_s,
+            "options": f"-c statement_timeout={settings.database.statement_timeout_ms}",
+        }
+    return url, options
+
+
+def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """WAL for concurrent readers, a busy timeout for writers, and enforced foreign keys."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def create_app(
+    config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    instance_path: str | Path | None = None,
+) -> Flask:
+    """Build the app. `config` is a Settings, or overrides laid over the TOML and env layers."""
+    settings = config if isinstance(config, Settings) else load_settings(overrides=config)
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path) if instance_path else None,
+        instance_relative_config=True,
+    )
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    url, engine_options = _database_options(settings, instance)
+    app.config.update(
+        SECRET_KEY=_secret_key(settings, instance),
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options,
+        SQLALCHEMY_ECHO=settings.database.echo,
+        MAX_CONTENT_LENGTH=settings.comments.max_request_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["comments_settings"] = settings
+    configure_limiter(app, settings)
+
+    if settings.server.trusted_proxy_hops > 0:
+        hops = settings.server.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    limiter.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine, settings.database.sqlite_busy_timeout_ms)
+
+    from comments_service.api import api
+
+    app.register_blueprint(api)
+    register_error_handlers(app)
+    return app

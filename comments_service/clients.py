@@ -1,0 +1,38 @@
+"""Who is asking: the client's address (proxy-aware via ProxyFix) and its keyed hash.
+
+Addresses are never stored in clear. Like Isso's ``anonymize``, an IPv4 address is
+cut to its /24 and an IPv6 address to its /48 before it is hashed with the
+service's secret, which keeps enough to rate-limit and spot floods from one
+network while leaving nothing that identifies a reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+
+from flask import request
+
+
+def client_address() -> str:
+    """The requesting client's address as Flask sees it (after ProxyFix, if configured)."""
+    return request.remote_addr or "0.0.0.0"  # noqa: S104 - a placeholder, never bound
+
+
+def anonymize(address: str) -> str:
+    """The network part of an address: /24 for IPv4, /48 for IPv6; unknown text as is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def hash_address(address: str, secret: str) -> str:
+    """Keyed hash of the anonymized address: stable per network, useless without the secret."""
+    digest = hmac.new(secret.encode(), anonymize(address).encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

@@ -1,0 +1,190 @@
+"""Every expected failure, and the one place that turns any error into JSON.
+
+Services raise ApiError subclasses; views never build error bodies. The shape is
+always ``{"error": {"code": str, "message": str, "fields": {name: message}}}``.
+Anything else that escapes a view is a bug: it is logged with its traceback and
+answered with a bare 500 in the same shape, never the traceback itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+    message: str = "The request could not be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.message
+        self.fields = fields or {}
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+
+class BadRequest(ApiError):
+    status = 400
+    code = "bad_request"
+
+
+class InvalidJson(ApiError):
+    status = 400
+    code = "invalid_json"
+    message = "The request body is not valid JSON."
+
+
+class InvalidCursor(ApiError):
+    status = 400
+    code = "invalid_cursor"
+    message = "The cursor is not one this service issued."
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+    message = "You may not do that."
+
+
+class OriginNotAllowed(Forbidden):
+    code = "origin_not_allowed"
+    message = "This site does not accept comments from that origin."
+
+
+class InvalidEditToken(Forbidden):
+    code = "invalid_edit_token"
+    message = "The edit token does not match this comment."
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+    message = "Nothing here."
+
+
+class SiteNotFound(NotFound):
+    code = "site_not_found"
+    message = "No site has that name."
+
+
+class CommentNotFound(NotFound):
+    code = "comment_not_found"
+    message = "No comment has that id."
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
+
+
+class ThreadLocked(Conflict):
+    code = "thread_locked"
+    message = "This thread is closed for new comments."
+
+
+class EditWindowClosed(Conflict):
+    code = "edit_window_closed"
+    message = "The time to edit or delete this comment has passed."
+
+
+class CommentGone(Conflict):
+    code = "comment_deleted"
+    message = "This comment has been deleted."
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+    message = "The request body is too large."
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
+    message = "Send the request body as application/json."
+
+
+class ValidationFailed(ApiError):
+    status = 422
+    code = "validation_failed"
+    message = "Some fields are not valid."
+
+
+class RateLimited(ApiError):
+    status = 429
+    code = "rate_limited"
+    message = "Too many requests. Please wait a moment and try again."
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _respond(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    response = jsonify(error_body(code, message, fields))
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+# HTTP errors werkzeug raises before our code runs (routing, body size, methods).
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers that give every error the project's JSON shape."""
+    from comments_service.extensions import db
+
+    @app.errorhandler(ApiError)
+    def handle_api_error(error: ApiError) -> Response:
+        db.session.rollback()
+        return _respond(error.status, error.code, error.message, error.fields, error.headers)
+
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limited(error: RateLimitExceeded) -> Response:
+        db.session.rollback()
+        # Flask-Limiter adds Retry-After and X-RateLimit-* in its after_request hook.
+        return _respond(RateLimited.status, RateLimited.code, RateLimited.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Response:
+        db.session.rollback()
+        status = error.code or 500
+        code = _HTTP_CODES.get(status, "http_error")
+        headers: dict[str, str] = {}
+        valid_methods = getattr(error, "valid_methods", None)
+        if status == 405 and valid_methods:
+            headers["Allow"] = ", ".join(valid_methods)
+        return _respond(status, code, error.description or error.name, headers=headers)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Response:
+        db.session.rollback()
+        log.exception("unhandled_error", extra={"error_type": type(error).__name__})
+        return _respond(500, "internal_error", "Something went wrong on our side.")

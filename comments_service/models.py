@@ -1,0 +1,170 @@
+"""The stored data: sites, their threads, and the comments in each thread.
+
+A comment's place in the tree is kept three ways, each serving one query:
+``parent_id`` (the comment it hangs under), ``root_id`` (the top-level comment
+of its branch: a page fetches its replies by root) and ``path`` (fixed-width
+ids from the root down: ordering a branch by path gives depth-first order,
+so the first N rows of a branch are always a connected tree).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from comments_service.extensions import db
+
+# Column sizes are hard ceilings; config/default.toml sets the (lower) limits
+# readers meet, and config.py refuses limits above these.
+MAX_ARTICLE_KEY = 1000
+MAX_TITLE = 1000
+MAX_URL = 2048
+MAX_NAME = 255
+MAX_EMAIL = 320
+
+PATH_SEGMENT_WIDTH = 10
+"""Digits per id in Comment.path; 10 digits cover ids up to 9,999,999,999."""
+
+
+class CommentStatus(enum.StrEnum):
+    VISIBLE = "visible"
+    PENDING = "pending"
+    HIDDEN = "hidden"
+    DELETED = "deleted"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone; PostgreSQL does)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def path_segment(comment_id: int) -> str:
+    return str(comment_id).zfill(PATH_SEGMENT_WIDTH)
+
+
+class Site(db.Model):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Origins (scheme://host[:port]) whose pages may embed the widget and write.
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Per-site switches layered over the service defaults (see services/sites.py).
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Thread(db.Model):
+    __tablename__ = "threads"
+    __table_args__ = (UniqueConstraint("site_id", "article_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    article_key: Mapped[str] = mapped_column(String(MAX_ARTICLE_KEY))
+    title: Mapped[str | None] = mapped_column(String(MAX_TITLE))
+    url: Mapped[str | None] = mapped_column(String(MAX_URL))
+    is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Kept current at write time so reads and count badges never count rows.
+    total_count: Mapped[int] = mapped_column(Integer, default=0)
+    visible_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every change to the thread or its comments; feeds the ETag.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_comment_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    site: Mapped[Site] = relationship(lazy="raise")
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('visible', 'pending', 'hidden', 'deleted')", name="status_known"
+        ),
+        CheckConstraint("depth >= 0", name="depth_non_negative"),
+        # A page of top-level comments, oldest/newest first: keyset on (created_at, id).
+        Index("ix_comments_top_by_time", "thread_id", "depth", "created_at", "id"),
+        # The same page ranked by score.
+        Index("ix_comments_top_by_score", "thread_id", "depth", "score", "created_at", "id"),
+        # A branch in depth-first order, for replies under a page of top-level comments.
+        Index("ix_comments_branch", "root_id", "path"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    # The comment the reader pressed "reply" on; differs from parent_id only when
+    # the depth cap moved the reply up beside it.
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
+    # Top-level ancestor (itself for a top-level comment); set right after insert.
+    root_id: Mapped[int | None] = mapped_column(Integer)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    path: Mapped[str] = mapped_column(String(255), default="")
+
+    author_name: Mapped[str | None] = mapped_column(String(MAX_NAME))
+    # Never serialized to the public; used only for notifications and moderation.
+    author_email: Mapped[str | None] = mapped_column(String(MAX_EMAIL))
+    author_website: Mapped[str | None] = mapped_column(String(MAX_URL))
+    # Keyed hash of the author's email (or name) for drawing an avatar locally:
+    # stable per author, and unlike an unsalted email hash it reveals nothing.
+    avatar_seed: Mapped[str] = mapped_column(String(32), default="")
+
+    body_markdown: Mapped[str] = mapped_column(Text, default="")
+    # Rendered and sanitized once, at write time (sanitize.render).
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=CommentStatus.VISIBLE.value)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Direct children still stored, whatever their status: a non-visible comment
+    # with children stays in the public tree as a placeholder.
+    child_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Visible descendants; kept on top-level comments for "show N more replies".
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Keyed hash of the anonymized client address (clients.hash_address).
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the edit token handed to the author once, at creation.
+    edit_token_hash: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == CommentStatus.VISIBLE.value

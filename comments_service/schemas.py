@@ -1,0 +1,222 @@
+"""Request validation and response shapes, in one library (pydantic v2).
+
+Request models reject unknown fields. Response models document what the
+serializers below produce; tests validate real responses against them so the
+OpenAPI document cannot drift from what the service sends. The serializers
+themselves build plain dicts from query rows: a page of 500 comments should not
+build 500 pydantic objects only to dump them again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from comments_service.services.threads import CommentNode, RepliesPage, ThreadPage, ThreadSummary
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- requests -------------------------------------------------------------
+
+
+class NewComment(StrictModel):
+    """A new comment, or a reply when parent_id is given."""
+
+    article: str = Field(description="The article's key on this site; its thread is created "
+                         "on the first comment.", min_length=1)
+    title: str | None = Field(None, description="The article's title, stored with its thread.")
+    url: str | None = Field(None, description="The article's URL (http or https).")
+    parent_id: int | None = Field(None, ge=1, description="The comment this one replies to.")
+    author_name: str | None = None
+    author_email: str | None = Field(None, description="Never shown to other readers.")
+    author_website: str | None = None
+    body: str = Field(description="Markdown.")
+
+
+class CommentEdit(StrictModel):
+    body: str = Field(description="The new Markdown body.")
+
+
+SortOrder = Literal["oldest", "newest", "top"]
+
+
+class ThreadQuery(StrictModel):
+    article: str = Field(min_length=1)
+    sort: SortOrder = "oldest"
+    cursor: str | None = Field(None, description="next_cursor of the previous page.")
+    limit: int | None = Field(None, ge=1, description="Top-level comments per page.")
+    replies: int | None = Field(None, ge=0, description="Replies shown under each comment.")
+
+
+class RepliesQuery(StrictModel):
+    cursor: str | None = Field(None, description="replies_cursor from the thread page, or "
+                               "next_cursor of the previous replies page.")
+    limit: int | None = Field(None, ge=1)
+
+
+class CountsQuery(StrictModel):
+    article: list[str] = Field(min_length=1, description="Repeat for each article key.")
+
+
+# ---- responses ------------------------------------------------------------
+
+
+class AuthorOut(StrictModel):
+    name: str
+    website: str | None
+    avatar: str = Field(description="A hash to draw an avatar from, locally, with no third party.")
+
+
+class CommentOut(StrictModel):
+    id: int
+    parent_id: int | None
+    reply_to_id: int | None
+    depth: int
+    status: Literal["visible", "deleted"]
+    author: AuthorOut | None = Field(description="null for a deleted placeholder.")
+    body_html: str = Field(description="Sanitized HTML; empty for a placeholder.")
+    score: int
+    created_at: datetime
+    edited_at: datetime | None
+    replies: list[CommentOut] = Field(description="Nested replies shown on this page.")
+    replies_total: int = Field(description="Visible replies below a top-level comment.")
+    replies_cursor: str | None = Field(description="Fetch more replies with this, if any.")
+
+
+class ThreadOut(StrictModel):
+    article: str
+    title: str | None
+    url: str | None
+    is_locked: bool
+    total_count: int
+    visible_count: int
+
+
+class ThreadPageOut(StrictModel):
+    thread: ThreadOut | None = Field(description="null until the article's first comment.")
+    sort: SortOrder
+    comments: list[CommentOut]
+    next_cursor: str | None
+
+
+class RepliesPageOut(StrictModel):
+    root_id: int
+    comments: list[CommentOut] = Field(description="Depth-first order; nest by parent_id.")
+    next_cursor: str | None
+
+
+class PostedCommentOut(StrictModel):
+    comment: CommentOut
+    edit_token: str = Field(description="Proves authorship for edits and deletion. "
+                            "Returned once; keep it.")
+    editable_until: datetime
+
+
+class SingleCommentOut(StrictModel):
+    comment: CommentOut
+
+
+class DeletedOut(StrictModel):
+    id: int
+    deleted: bool
+    placeholder: bool = Field(description="True when kept as a placeholder for its replies.")
+
+
+class CountsOut(StrictModel):
+    counts: dict[str, int]
+
+
+class PublicConfigOut(StrictModel):
+    site: str
+    name: str
+    require_name: bool
+    require_email: bool
+    max_body_chars: int
+    max_depth: int
+    edit_window_seconds: int
+    page_size: int
+    replies_per_comment: int
+
+
+class ErrorDetail(StrictModel):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class ErrorOut(StrictModel):
+    error: ErrorDetail
+
+
+# ---- serializers ----------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def comment_dict(node: CommentNode) -> dict[str, Any]:
+    """A comment (and the replies attached to it) as the public sees it."""
+    if node.is_placeholder:
+        author = None
+        body_html = ""
+        status = "deleted"
+    else:
+        author = {"name": node.author_name, "website": node.author_website,
+                  "avatar": node.avatar}
+        body_html = node.body_html
+        status = "visible"
+    return {
+        "id": node.id,
+        "parent_id": node.parent_id,
+        "reply_to_id": node.reply_to_id,
+        "depth": node.depth,
+        "status": status,
+        "author": author,
+        "body_html": body_html,
+        "score": node.score,
+        "created_at": _iso(node.created_at),
+        "edited_at": _iso(node.edited_at),
+        "replies": [comment_dict(child) for child in node.replies],
+        "replies_total": node.replies_total,
+        "replies_cursor": node.replies_cursor,
+    }
+
+
+def thread_dict(thread: ThreadSummary | None) -> dict[str, Any] | None:
+    if thread is None:
+        return None
+    return {
+        "article": thread.article_key,
+        "title": thread.title,
+        "url": thread.url,
+        "is_locked": thread.is_locked,
+        "total_count": thread.total_count,
+        "visible_count": thread.visible_count,
+    }
+
+
+def thread_page_dict(page: ThreadPage) -> dict[str, Any]:
+    return {
+        "thread": thread_dict(page.thread),
+        "sort": page.sort,
+        "comments": [comment_dict(node) for node in page.comments],
+        "next_cursor": page.next_cursor,
+    }
+
+
+def replies_page_dict(page: RepliesPage) -> dict[str, Any]:
+    return {
+        "root_id": page.root_id,
+        "comments": [comment_dict(node) for node in page.comments],
+        "next_cursor": page.next_cursor,
+    }
+
+
+def iso(value: datetime) -> str:
+    return _iso(value) or ""

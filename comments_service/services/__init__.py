@@ -1,0 +1,1 @@
+"""Business rules, free of Flask: each takes a Session and plain values."""

@@ -1,0 +1,435 @@
+"""Writing comments: post, reply, edit and delete, each in the caller's transaction.
+
+Untrusted input goes through one fixed order (as Remark42's PrepareUntrusted):
+the client can set only the draft's fields (ids, times, status and counts are
+never taken from it), then lengths, addresses and URLs are validated, then the
+body is rendered and sanitized. Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from comments_service import sanitize
+from comments_service.config import CommentSettings
+from comments_service.errors import (
+    CommentGone,
+    CommentNotFound,
+    EditWindowClosed,
+    InvalidEditToken,
+    ThreadLocked,
+    ValidationFailed,
+)
+from comments_service.models import Comment, CommentStatus, Site, Thread, path_segment
+
+# C0 controls and DEL, except tab and newline (kept in bodies only).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class CommentDraft:
+    """What a reader may set on a new comment; everything else the service decides."""
+
+    article_key: str
+    body: str
+    parent_id: int | None = None
+    title: str | None = None
+    url: str | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    author_website: str | None = None
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who is writing: the hashed client address and the server secret for derived hashes."""
+
+    client_hash: str | None
+    secret: str
+
+
+@dataclass(frozen=True)
+class PostedComment:
+    comment: Comment
+    edit_token: str
+    editable_until: datetime
+
+
+@dataclass(frozen=True)
+class DeletedComment:
+    id: int
+    is_placeholder: bool
+
+
+@dataclass(frozen=True)
+class _CleanDraft:
+    article_key: str
+    body: str
+    title: str | None
+    url: str | None
+    author_name: str | None
+    author_email: str | None
+    author_website: str | None
+
+
+# ---- validation -------------------------------------------------------------
+
+
+def _one_line(value: str | None) -> str | None:
+    """Trim, drop control characters (no header or log injection), fold whitespace."""
+    if value is None:
+        return None
+    value = _SPACES.sub(" ", _ANY_CONTROL.sub(" ", value)).strip()
+    return value or None
+
+
+def clean_body(body: str, rules: CommentSettings, fields: dict[str, str]) -> str:
+    """The body with NULs and stray controls removed; records an error when empty or long."""
+    body = _CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not body:
+        fields["body"] = "Write something first."
+    elif len(body) > rules.max_body_chars:
+        fields["body"] = f"Keep it under {rules.max_body_chars} characters ({len(body)} now)."
+    return body
+
+
+def clean_web_url(value: str | None, limit: int) -> tuple[str | None, str | None]:
+    """(url, error): an http(s) URL with a host and no credentials, https:// added if bare."""
+    value = _one_line(value)
+    if value is None:
+        return None, None
+    if len(value) > limit:
+        return None, f"Keep it under {limit} characters."
+    if "://" not in value:
+        value = "https://" + value
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None, "Not a valid web address."
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None, "Use an http:// or https:// address."
+    if parts.username or parts.password or " " in value:
+        return None, "Not a valid web address."
+    if len(value) > limit:
+        return None, f"Keep it under {limit} characters."
+    return value, None
+
+
+def validate_draft(draft: CommentDraft, rules: CommentSettings) -> _CleanDraft:
+    """Check every field of a draft against the configured rules, reporting all problems.
+
+    Raises ValidationFailed with one message per bad field.
+    """
+    fields: dict[str, str] = {}
+
+    article_key = draft.article_key.strip()
+    if not article_key or _ANY_CONTROL.search(article_key):
+        fields["article"] = "Give the article's key, without control characters."
+    elif len(article_key) > rules.max_article_key_chars:
+        fields["article"] = f"Keep it under {rules.max_article_key_chars} characters."
+
+    body = clean_body(draft.body, rules, fields)
+
+    title = _one_line(draft.title)
+    if title is not None and len(title) > rules.max_title_chars:
+        fields["title"] = f"Keep it under {rules.max_title_chars} characters."
+
+    url, url_error = clean_web_url(draft.url, rules.max_url_chars)
+    if url_error:
+        fields["url"] = url_error
+
+    name = _one_line(draft.author_name)
+    if name is None and rules.require_name:
+        fields["author_name"] = "Please give a name."
+    elif name is not None and len(name) > rules.max_name_chars:
+        fields["author_name"] = f"Keep it under {rules.max_name_chars} characters."
+
+    email = _one_line(draft.author_email)
+    if email is None:
+        if rules.require_email:
+            fields["author_email"] = "Please give an email address."
+    elif len(email) > rules.max_email_chars:
+        fields["author_email"] = f"Keep it under {rules.max_email_chars} characters."
+    else:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            fields["author_email"] = str(exc)
+
+    website, website_error = clean_web_url(draft.author_website, rules.max_website_chars)
+    if website_error:
+        fields["author_website"] = website_error
+
+    if fields:
+        raise ValidationFailed(fields=fields)
+    return _CleanDraft(article_key, body, title, url, name, email, website)
+
+
+# ---- tokens -------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _avatar_seed(secret: str, draft: _CleanDraft, client_hash: str | None) -> str:
+    identity = (draft.author_email or draft.author_name or client_hash or "anonymous").lower()
+    return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+# ---- threads ------------------------------------------------------------------
+
+
+def get_or_create_thread(
+    session: Session,
+    site: Site,
+    article_key: str,
+    title: str | None,
+    url: str | None,
+    now: datetime,
+) -> Thread:
+    """The article's thread, created on first use; safe when two first posts race."""
+    query = select(Thread).where(Thread.site_id == site.id, Thread.article_key == article_key)
+    thread = session.execute(query).scalar_one_or_none()
+    if thread is not None:
+        if title and not thread.title:
+            thread.title = title
+        if url and not thread.url:
+            thread.url = url
+        return thread
+    thread = Thread(
+        site_id=site.id,
+        article_key=article_key,
+        title=title,
+        url=url,
+        is_locked=False,
+        total_count=0,
+        visible_count=0,
+        version=0,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(thread)
+    except IntegrityError:
+        # Another request created it between our read and insert: use theirs.
+        return session.execute(query).scalar_one()
+    return thread
+
+
+# ---- posting ------------------------------------------------------------------
+
+
+def post_comment(
+    session: Session,
+    site: Site,
+    draft: CommentDraft,
+    author: Author,
+    rules: CommentSettings,
+    now: datetime,
+) -> PostedComment:
+    """Store a new comment or reply; create the article's thread on its first comment.
+
+    A reply deeper than ``rules.max_depth`` attaches beside its parent, at the cap,
+    remembering in reply_to_id the comment it answered. Raises ValidationFailed
+    (bad fields, unknown parent, parent in another thread or not visible) and
+    ThreadLocked.
+    """
+    clean = validate_draft(draft, rules)
+
+    parent: Comment | None = None
+    if draft.parent_id is not None:
+        parent = session.get(Comment, draft.parent_id)
+        if parent is None:
+            raise ValidationFailed(fields={"parent_id": "That comment does not exist."})
+
+    thread = get_or_create_thread(session, site, clean.article_key, clean.title, clean.url, now)
+    if thread.is_locked:
+        raise ThreadLocked()
+
+    attach_id: int | None = None
+    attach_path = ""
+    depth = 0
+    if parent is not None:
+        if parent.thread_id != thread.id:
+            raise ValidationFailed(fields={"parent_id": "That comment is in another thread."})
+        if parent.status != CommentStatus.VISIBLE.value:
+            raise ValidationFailed(fields={"parent_id": "That comment is no longer shown."})
+        segments = parent.path.split(".")
+        keep = min(len(segments), rules.max_depth)
+        if keep > 0:
+            attach_path = ".".join(segments[:keep])
+            attach_id = int(segments[keep - 1])
+            depth = keep
+
+    token = secrets.token_urlsafe(32)
+    comment = Comment(
+        thread_id=thread.id,
+        parent_id=attach_id,
+        reply_to_id=parent.id if parent is not None else None,
+        depth=depth,
+        path="",
+        author_name=clean.author_name or rules.anonymous_name,
+        author_email=clean.author_email,
+        author_website=clean.author_website,
+        avatar_seed=_avatar_seed(author.secret, clean, author.client_hash),
+        body_markdown=clean.body,
+        body_html=sanitize.render(clean.body),
+        status=CommentStatus.VISIBLE.value,
+        score=0,
+        child_count=0,
+        reply_count=0,
+        created_at=now,
+        client_hash=author.client_hash,
+        edit_token_hash=_token_hash(token),
+    )
+    session.add(comment)
+    session.flush()
+    own = path_segment(comment.id)
+    comment.path = f"{attach_path}.{own}" if attach_path else own
+    comment.root_id = int(attach_path.split(".")[0]) if attach_path else comment.id
+
+    # Counters move by SQL expressions, so concurrent posts never lose an update.
+    thread.total_count = Thread.total_count + 1
+    thread.visible_count = Thread.visible_count + 1
+    thread.version = Thread.version + 1
+    thread.last_comment_at = now
+    if attach_id is not None:
+        session.execute(
+            update(Comment)
+            .where(Comment.id == attach_id)
+            .values(child_count=Comment.child_count + 1)
+        )
+        session.execute(
+            update(Comment)
+            .where(Comment.id == comment.root_id)
+            .values(reply_count=Comment.reply_count + 1)
+        )
+    session.flush()
+    return PostedComment(
+        comment=comment,
+        edit_token=token,
+        editable_until=now + timedelta(seconds=rules.edit_window_seconds),
+    )
+
+
+# ---- edits by the author ------------------------------------------------------
+
+
+def _authorized_comment(
+    session: Session,
+    site: Site,
+    comment_id: int,
+    token: str | None,
+    rules: CommentSettings,
+    now: datetime,
+) -> tuple[Comment, Thread]:
+    row = session.execute(
+        select(Comment, Thread)
+        .join(Thread, Thread.id == Comment.thread_id)
+        .where(Comment.id == comment_id, Thread.site_id == site.id)
+    ).one_or_none()
+    if row is None:
+        raise CommentNotFound()
+    comment, thread = row
+    if comment.status == CommentStatus.DELETED.value:
+        raise CommentGone()
+    if (
+        not token
+        or comment.edit_token_hash is None
+        or not hmac.compare_digest(comment.edit_token_hash, _token_hash(token))
+    ):
+        raise InvalidEditToken()
+    if now - comment.created_at > timedelta(seconds=rules.edit_window_seconds):
+        raise EditWindowClosed()
+    return comment, thread
+
+
+def edit_comment(
+    session: Session,
+    site: Site,
+    comment_id: int,
+    token: str | None,
+    body: str,
+    rules: CommentSettings,
+    now: datetime,
+) -> Comment:
+    """Replace the body of the author's own comment within the edit window.
+
+    Raises CommentNotFound, InvalidEditToken, CommentGone, EditWindowClosed and
+    ValidationFailed (empty or long body).
+    """
+    comment, thread = _authorized_comment(session, site, comment_id, token, rules, now)
+    fields: dict[str, str] = {}
+    clean = clean_body(body, rules, fields)
+    if fields:
+        raise ValidationFailed(fields=fields)
+    comment.body_markdown = clean
+    comment.body_html = sanitize.render(clean)
+    comment.edited_at = now
+    thread.version = Thread.version + 1
+    session.flush()
+    return comment
+
+
+def delete_comment(
+    session: Session,
+    site: Site,
+    comment_id: int,
+    token: str | None,
+    rules: CommentSettings,
+    now: datetime,
+) -> DeletedComment:
+    """Delete the author's own comment within the edit window.
+
+    A comment with replies stays as an empty placeholder (its text and author
+    erased) so the thread keeps its shape; one without replies is removed.
+    Raises CommentNotFound, InvalidEditToken, CommentGone, EditWindowClosed.
+    """
+    comment, thread = _authorized_comment(session, site, comment_id, token, rules, now)
+    was_visible = comment.status == CommentStatus.VISIBLE.value
+    thread.total_count = Thread.total_count - 1
+    if was_visible:
+        thread.visible_count = Thread.visible_count - 1
+        if comment.depth > 0 and comment.root_id is not None:
+            session.execute(
+                update(Comment)
+                .where(Comment.id == comment.root_id)
+                .values(reply_count=Comment.reply_count - 1)
+            )
+    thread.version = Thread.version + 1
+
+    deleted = DeletedComment(id=comment.id, is_placeholder=comment.child_count > 0)
+    if deleted.is_placeholder:
+        comment.status = CommentStatus.DELETED.value
+        comment.body_markdown = ""
+        comment.body_html = ""
+        comment.author_name = None
+        comment.author_email = None
+        comment.author_website = None
+        comment.edit_token_hash = None
+        comment.edited_at = now
+    else:
+        if comment.parent_id is not None:
+            session.execute(
+                update(Comment)
+                .where(Comment.id == comment.parent_id)
+                .values(child_count=Comment.child_count - 1)
+            )
+        session.delete(comment)
+    session.flush()
+    return deleted

@@ -1,0 +1,84 @@
+"""Sites: the tenants of the service, and which page origins may write to them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from comments_service.errors import SiteNotFound, ValidationFailed
+from comments_service.models import Site
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize_origin(origin: str) -> str | None:
+    """scheme://host[:port] in canonical form, or None when it is not an http(s) origin."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def get_site(session: Session, slug: str) -> Site:
+    """The site with this slug. Raises SiteNotFound."""
+    site = session.execute(select(Site).where(Site.slug == slug)).scalar_one_or_none()
+    if site is None:
+        raise SiteNotFound()
+    return site
+
+
+def _clean_origins(origins: Iterable[str]) -> list[str]:
+    clean: list[str] = []
+    for origin in origins:
+        normalized = normalize_origin(origin)
+        if normalized is None:
+            raise ValidationFailed(fields={"origins": f"not an http(s) origin: {origin!r}"})
+        if normalized not in clean:
+            clean.append(normalized)
+    return clean
+
+
+def create_site(
+    session: Session, slug: str, name: str, origins: Iterable[str], now: datetime
+) -> Site:
+    """Add a site. Raises ValidationFailed for a bad slug, a bad origin or a taken slug."""
+    if not SLUG_PATTERN.match(slug):
+        raise ValidationFailed(fields={"slug": "use 1-64 lowercase letters, digits, '-' or '_'"})
+    clean = _clean_origins(origins)
+    if session.execute(select(Site.id).where(Site.slug == slug)).first():
+        raise ValidationFailed(fields={"slug": "a site with this slug exists"})
+    site = Site(slug=slug, name=name or slug, allowed_origins=clean, settings={}, created_at=now)
+    session.add(site)
+    session.flush()
+    return site
+
+
+def set_origins(session: Session, site: Site, origins: Iterable[str]) -> Site:
+    """Replace a site's allowed origins. Raises ValidationFailed for a bad origin."""
+    site.allowed_origins = _clean_origins(origins)
+    session.flush()
+    return site
+
+
+def is_origin_allowed(site: Site, origin: str) -> bool:
+    """Whether a page at this origin may write to the site."""
+    normalized = normalize_origin(origin)
+    return normalized is not None and normalized in (site.allowed_origins or [])

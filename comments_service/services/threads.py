@@ -1,0 +1,374 @@
+"""Reading threads: a page of the tree in a fixed number of queries, whatever its size.
+
+A page is: the thread row, one keyset query for the top-level comments, and one
+query for the first replies under each of them (one bounded sub-select per
+top-level comment, joined by UNION ALL, each served by the (root_id, path)
+index). Nothing here uses OFFSET, and nothing counts rows: counts are kept on
+the thread and on top-level comments at write time.
+
+What the public sees: visible comments, and non-visible comments that still
+have children, as placeholders so the tree keeps its shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Row, Select, or_, select, tuple_, union_all
+from sqlalchemy.orm import Session
+
+from comments_service.errors import CommentNotFound, InvalidCursor
+from comments_service.models import Comment, CommentStatus, Site, Thread
+
+Sort = Literal["oldest", "newest", "top"]
+SORTS: tuple[Sort, ...] = ("oldest", "newest", "top")
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    id: int
+    article_key: str
+    title: str | None
+    url: str | None
+    is_locked: bool
+    total_count: int
+    visible_count: int
+    version: int
+
+
+@dataclass
+class CommentNode:
+    id: int
+    parent_id: int | None
+    reply_to_id: int | None
+    root_id: int
+    depth: int
+    path: str
+    is_placeholder: bool
+    author_name: str | None
+    author_website: str | None
+    avatar: str
+    body_html: str
+    score: int
+    created_at: datetime
+    edited_at: datetime | None
+    replies: list[CommentNode] = field(default_factory=list)
+    replies_total: int = 0
+    replies_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    thread: ThreadSummary | None
+    sort: Sort
+    comments: list[CommentNode]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class RepliesPage:
+    root_id: int
+    comments: list[CommentNode]
+    next_cursor: str | None
+
+
+# Only the columns a page shows: rows, not ORM objects, on the hot path.
+_NODE_COLUMNS = (
+    Comment.id,
+    Comment.parent_id,
+    Comment.reply_to_id,
+    Comment.root_id,
+    Comment.depth,
+    Comment.path,
+    Comment.status,
+    Comment.author_name,
+    Comment.author_website,
+    Comment.avatar_seed,
+    Comment.body_html,
+    Comment.score,
+    Comment.reply_count,
+    Comment.created_at,
+    Comment.edited_at,
+)
+
+
+def _is_public() -> ColumnElement[bool]:
+    return or_(Comment.status == CommentStatus.VISIBLE.value, Comment.child_count > 0)
+
+
+def _node(row: Row[Any]) -> CommentNode:
+    return CommentNode(
+        id=row.id,
+        parent_id=row.parent_id,
+        reply_to_id=row.reply_to_id,
+        root_id=row.root_id,
+        depth=row.depth,
+        path=row.path,
+        is_placeholder=row.status != CommentStatus.VISIBLE.value,
+        author_name=row.author_name,
+        author_website=row.author_website,
+        avatar=row.avatar_seed,
+        body_html=row.body_html,
+        score=row.score,
+        created_at=row.created_at,
+        edited_at=row.edited_at,
+        replies_total=row.reply_count if row.depth == 0 else 0,
+    )
+
+
+def node_from_comment(comment: Comment) -> CommentNode:
+    """The public view of a comment just written (no replies attached)."""
+    return CommentNode(
+        id=comment.id,
+        parent_id=comment.parent_id,
+        reply_to_id=comment.reply_to_id,
+        root_id=comment.root_id or comment.id,
+        depth=comment.depth,
+        path=comment.path,
+        is_placeholder=comment.status != CommentStatus.VISIBLE.value,
+        author_name=comment.author_name,
+        author_website=comment.author_website,
+        avatar=comment.avatar_seed,
+        body_html=comment.body_html,
+        score=comment.score,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        replies_total=comment.reply_count if comment.depth == 0 else 0,
+    )
+
+
+# ---- cursors ----------------------------------------------------------------
+# Opaque to clients: urlsafe base64 of a small JSON list. Tampering yields at
+# worst another valid page, so they are checked for shape, not signed.
+
+
+def _encode_cursor(parts: list[Any]) -> str:
+    raw = json.dumps(parts, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        parts = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error) as exc:
+        raise InvalidCursor(fields={"cursor": "not a cursor from this service"}) from exc
+    if not isinstance(parts, list) or not parts:
+        raise InvalidCursor(fields={"cursor": "not a cursor from this service"})
+    return parts
+
+
+def _aware(text: Any) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError("naive time in cursor")
+    return value
+
+
+def _top_level_key(sort: Sort, cursor: str) -> tuple[Any, ...]:
+    parts = _decode_cursor(cursor)
+    expected = 4 if sort == "top" else 3
+    if parts[0] != sort or len(parts) != expected:
+        raise InvalidCursor(fields={"cursor": f"this cursor is not for sort={sort}"})
+    try:
+        if sort == "top":
+            _, score, created, ident = parts
+            if not isinstance(score, int) or not isinstance(ident, int):
+                raise TypeError
+            return (score, _aware(created), ident)
+        _, created, ident = parts
+        if not isinstance(ident, int):
+            raise TypeError
+        return (_aware(created), ident)
+    except (TypeError, ValueError) as exc:
+        raise InvalidCursor(fields={"cursor": "not a cursor from this service"}) from exc
+
+
+def _top_level_cursor(sort: Sort, node: CommentNode) -> str:
+    created = node.created_at.isoformat()
+    if sort == "top":
+        return _encode_cursor([sort, node.score, created, node.id])
+    return _encode_cursor([sort, created, node.id])
+
+
+def _replies_cursor(root_id: int, after_path: str) -> str:
+    return _encode_cursor(["replies", root_id, after_path])
+
+
+def _replies_key(cursor: str) -> tuple[int, str]:
+    parts = _decode_cursor(cursor)
+    if (
+        len(parts) != 3
+        or parts[0] != "replies"
+        or not isinstance(parts[1], int)
+        or not isinstance(parts[2], str)
+    ):
+        raise InvalidCursor(fields={"cursor": "not a replies cursor from this service"})
+    return parts[1], parts[2]
+
+
+# ---- queries ------------------------------------------------------------------
+
+
+def find_thread(session: Session, site: Site, article_key: str) -> ThreadSummary | None:
+    """The thread of an article, or None before its first comment."""
+    row = session.execute(
+        select(
+            Thread.id,
+            Thread.article_key,
+            Thread.title,
+            Thread.url,
+            Thread.is_locked,
+            Thread.total_count,
+            Thread.visible_count,
+            Thread.version,
+        ).where(Thread.site_id == site.id, Thread.article_key == article_key)
+    ).one_or_none()
+    return ThreadSummary(**row._asdict()) if row is not None else None
+
+
+def _top_level_query(thread_id: int, sort: Sort, after: tuple[Any, ...] | None) -> Select[Any]:
+    query = select(*_NODE_COLUMNS).where(
+        Comment.thread_id == thread_id, Comment.depth == 0, _is_public()
+    )
+    if sort == "oldest":
+        if after is not None:
+            query = query.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
+        return query.order_by(Comment.created_at, Comment.id)
+    if sort == "newest":
+        if after is not None:
+            query = query.where(tuple_(Comment.created_at, Comment.id) < tuple_(*after))
+        return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+    if after is not None:
+        query = query.where(
+            tuple_(Comment.score, Comment.created_at, Comment.id) < tuple_(*after)
+        )
+    return query.order_by(Comment.score.desc(), Comment.created_at.desc(), Comment.id.desc())
+
+
+def _branch_query(root_id: int, after_path: str | None, limit: int) -> Select[Any]:
+    query = select(*_NODE_COLUMNS).where(
+        Comment.root_id == root_id, Comment.depth > 0, _is_public()
+    )
+    if after_path is not None:
+        query = query.where(Comment.path > after_path)
+    return query.order_by(Comment.path).limit(limit)
+
+
+def _attach(roots: Iterable[CommentNode], replies: Sequence[CommentNode]) -> None:
+    """Nest replies (depth-first order) under their parents, which precede them."""
+    by_id = {node.id: node for node in roots}
+    for reply in replies:
+        parent = by_id.get(reply.parent_id) if reply.parent_id is not None else None
+        if parent is None:
+            # Defensive: hang it under its nearest shown ancestor, else its root.
+            for segment in reversed(reply.path.split(".")[:-1]):
+                parent = by_id.get(int(segment))
+                if parent is not None:
+                    break
+        if parent is not None:
+            parent.replies.append(reply)
+        by_id[reply.id] = reply
+
+
+def read_thread(
+    session: Session,
+    thread: ThreadSummary | None,
+    *,
+    sort: Sort,
+    cursor: str | None,
+    limit: int,
+    replies_per_comment: int,
+) -> ThreadPage:
+    """One page of a thread: `limit` top-level comments with their first replies nested.
+
+    Runs at most two queries (top level, then replies) given the thread row.
+    Raises InvalidCursor for a cursor this service did not issue for this sort.
+    """
+    after = _top_level_key(sort, cursor) if cursor else None
+    if thread is None:
+        return ThreadPage(thread=None, sort=sort, comments=[], next_cursor=None)
+
+    rows = session.execute(_top_level_query(thread.id, sort, after).limit(limit + 1)).all()
+    roots = [_node(row) for row in rows[:limit]]
+    next_cursor = _top_level_cursor(sort, roots[-1]) if len(rows) > limit and roots else None
+
+    with_replies = [root for root in roots if root.replies_total or root.is_placeholder]
+    if replies_per_comment > 0 and with_replies:
+        branches = [
+            _branch_query(root.id, None, replies_per_comment + 1).subquery()
+            for root in with_replies
+        ]
+        statement = union_all(*(select(*branch.c) for branch in branches))
+        reply_rows = session.execute(statement).all()
+        by_root: dict[int, list[CommentNode]] = {}
+        for row in reply_rows:
+            by_root.setdefault(row.root_id, []).append(_node(row))
+        for root in with_replies:
+            branch = by_root.get(root.id, [])
+            shown = branch[:replies_per_comment]
+            if len(branch) > replies_per_comment:
+                root.replies_cursor = _replies_cursor(root.id, shown[-1].path)
+            _attach([root], shown)
+    elif with_replies:
+        for root in with_replies:
+            root.replies_cursor = _replies_cursor(root.id, "")
+    return ThreadPage(thread=thread, sort=sort, comments=roots, next_cursor=next_cursor)
+
+
+def read_replies(
+    session: Session, site: Site, root_id: int, *, cursor: str | None, limit: int
+) -> RepliesPage:
+    """More replies under one top-level comment, depth-first, after the cursor's position.
+
+    Raises CommentNotFound when root_id is not a public top-level comment of the
+    site, InvalidCursor when the cursor is malformed or for another comment.
+    """
+    after_path: str | None = None
+    if cursor:
+        cursor_root, after_path = _replies_key(cursor)
+        if cursor_root != root_id:
+            raise InvalidCursor(fields={"cursor": "this cursor is for another comment"})
+    root = session.execute(
+        select(Comment.id)
+        .join(Thread, Thread.id == Comment.thread_id)
+        .where(Comment.id == root_id, Comment.depth == 0, Thread.site_id == site.id, _is_public())
+    ).one_or_none()
+    if root is None:
+        raise CommentNotFound()
+    rows = session.execute(_branch_query(root_id, after_path or None, limit + 1)).all()
+    comments = [_node(row) for row in rows[:limit]]
+    next_cursor = _replies_cursor(root_id, comments[-1].path) if len(rows) > limit else None
+    return RepliesPage(root_id=root_id, comments=comments, next_cursor=next_cursor)
+
+
+def read_comment(session: Session, site: Site, comment_id: int) -> CommentNode:
+    """One public comment of the site, without its replies. Raises CommentNotFound."""
+    row = session.execute(
+        select(*_NODE_COLUMNS)
+        .join(Thread, Thread.id == Comment.thread_id)
+        .where(Comment.id == comment_id, Thread.site_id == site.id, _is_public())
+    ).one_or_none()
+    if row is None:
+        raise CommentNotFound()
+    return _node(row)
+
+
+def count_comments(session: Session, site: Site, article_keys: Sequence[str]) -> dict[str, int]:
+    """Visible comments per article key, 0 for articles with no thread yet. One query."""
+    keys = list(dict.fromkeys(article_keys))
+    counts = dict.fromkeys(keys, 0)
+    rows = session.execute(
+        select(Thread.article_key, Thread.visible_count).where(
+            Thread.site_id == site.id, Thread.article_key.in_(keys)
+        )
+    ).all()
+    for key, visible in rows:
+        counts[key] = visible
+    return counts

@@ -1,0 +1,173 @@
+"""Shared fixtures: an app per test on a real database, SQLite always, PostgreSQL when set.
+
+Tests that use `app`, `client` or `session` run once per database backend: on a
+SQLite file, and on PostgreSQL when COMMENTS_TEST_POSTGRES_URL is set (CI sets
+it). Each backend's schema is built once per run by the real migrations, and
+every table is emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import Session
+
+from comments_service import create_app
+from comments_service.cli import migrate_database
+from comments_service.extensions import db
+from comments_service.models import Site
+from comments_service.services import sites
+
+POSTGRES_URL = os.environ.get("COMMENTS_TEST_POSTGRES_URL", "")
+REDIS_URL = os.environ.get("COMMENTS_TEST_REDIS_URL", "")
+TABLES = ("comments", "threads", "sites")
+SITE_ORIGIN = "https://news.example"
+
+
+def base_overrides(url: str) -> dict[str, dict[str, Any]]:
+    return {
+        "database": {"url": url},
+        "security": {"secret_key": "test-secret-key-not-for-production"},
+        "limits": {"enabled": False},
+    }
+
+
+def _reset_postgres_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database of each backend, built once per test run."""
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL: set COMMENTS_TEST_POSTGRES_URL to run (CI does)")
+        url = POSTGRES_URL
+        _reset_postgres_schema(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'comments.db'}"
+    app = create_app(base_overrides(url), instance_path=tmp_path_factory.mktemp("instance"))
+    migrate_database(app)
+    with app.app_context():
+        db.engine.dispose()
+    return url
+
+
+def _empty_tables(app: Flask) -> None:
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+        db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Build an app on the test database with extra config overrides; emptied afterwards."""
+    made: list[Flask] = []
+
+    def build(**sections: dict[str, Any]) -> Flask:
+        overrides = base_overrides(database_url)
+        for name, values in sections.items():
+            overrides.setdefault(name, {}).update(values)
+        app = create_app(overrides, instance_path=tmp_path / f"instance{len(made)}")
+        app.config["TESTING"] = True
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        _empty_tables(app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """The app's SQLAlchemy session inside an app context, for service-level tests."""
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def site(app: Flask) -> str:
+    """A site 'news' whose pages at https://news.example may post."""
+    with app.app_context():
+        sites.create_site(db.session, "news", "News", [SITE_ORIGIN], datetime.now(UTC))
+        db.session.commit()
+    return "news"
+
+
+@pytest.fixture
+def site_row(session: Session, site: str) -> Site:
+    return sites.get_site(session, site)
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements run inside the block."""
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+class Api:
+    """Small client for the public API of one site, as a widget would use it."""
+
+    def __init__(self, client: FlaskClient, site: str) -> None:
+        self.client = client
+        self.site = site
+
+    def post(self, body: str = "Hello", article: str = "a1", **fields: Any) -> Any:
+        payload = {"article": article, "body": body, **fields}
+        return self.client.post(f"/api/v1/sites/{self.site}/comments", json=payload)
+
+    def posted_id(self, body: str = "Hello", article: str = "a1", **fields: Any) -> int:
+        response = self.post(body, article, **fields)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["comment"]["id"]
+
+    def thread(self, article: str = "a1", **params: Any) -> Any:
+        return self.client.get(
+            f"/api/v1/sites/{self.site}/thread", query_string={"article": article, **params}
+        )
+
+
+@pytest.fixture
+def api(client: FlaskClient, site: str) -> Api:
+    return Api(client, site)
