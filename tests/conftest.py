@@ -115,13 +115,17 @@ def session(app: Flask) -> Iterator[Session]:
         yield db.session
 
 
-@pytest.fixture
-def site(app: Flask) -> str:
-    """A site 'news' whose pages at https://news.example may post."""
+def create_news_site(app: Flask) -> str:
+    """Create the site 'news', whose pages at https://news.example may post."""
     with app.app_context():
         sites.create_site(db.session, "news", "News", [SITE_ORIGIN], datetime.now(UTC))
         db.session.commit()
     return "news"
+
+
+@pytest.fixture
+def site(app: Flask) -> str:
+    return create_news_site(app)
 
 
 @pytest.fixture
@@ -171,3 +175,13 @@ class Api:
 @pytest.fixture
 def api(client: FlaskClient, site: str) -> Api:
     return Api(client, site)
+
+
+@pytest.fixture
+def site_factory() -> Any:
+    """For tests that build their own app (make_app): add the news site, get an Api."""
+
+    def build(app: Flask) -> Api:
+        return Api(app.test_client(), create_news_site(app))
+
+    return build
