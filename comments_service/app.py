@@ -16,6 +16,8 @@ from comments_service.config import ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
 from comments_service.extensions import db, limiter, migrate
 from comments_service.limits import configure_limiter
+from comments_service.logs import configure_logging, install_request_ids
+from comments_service.metrics import install_metrics
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -74,6 +76,7 @@ def create_app(
 ) -> Flask:
     """Build the app. `config` is a Settings, or overrides laid over the TOML and env layers."""
     settings = config if isinstance(config, Settings) else load_settings(overrides=config)
+    configure_logging(settings)
     app = Flask(
         __name__,
         instance_path=str(instance_path) if instance_path else None,
@@ -106,8 +109,13 @@ def create_app(
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine, settings.database.sqlite_busy_timeout_ms)
 
+    install_request_ids(app)
+    install_metrics(app)
+
     from comments_service.api import api
+    from comments_service.health import health
 
     app.register_blueprint(api)
+    app.register_blueprint(health)
     register_error_handlers(app)
     return app

@@ -95,6 +95,15 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class ObservabilitySettings:
+    log_format: str
+    log_level: str
+    metrics_enabled: bool
+    metrics_allowed_clients: tuple[str, ...]
+    unavailable_retry_after_s: int
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     enabled: bool
     site: str
@@ -109,6 +118,7 @@ class Settings:
     threads: ThreadSettings
     counts: CountSettings
     limits: LimitSettings
+    observability: ObservabilitySettings
     demo: DemoSettings
 
     @property

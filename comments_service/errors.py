@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -123,6 +125,12 @@ class ValidationFailed(ApiError):
     message = "Some fields are not valid."
 
 
+class ServiceUnavailable(ApiError):
+    status = 503
+    code = "unavailable"
+    message = "The service is briefly unavailable. Please try again in a moment."
+
+
 class RateLimited(ApiError):
     status = 429
     code = "rate_limited"
@@ -172,6 +180,37 @@ def register_error_handlers(app: Flask) -> None:
         # Flask-Limiter adds Retry-After and X-RateLimit-* in its after_request hook.
         return _respond(RateLimited.status, RateLimited.code, RateLimited.message)
 
+    def database_unavailable(error: Exception) -> Response:
+        # The database is down, unreachable, out of connections or too slow: a
+        # client can retry, so this is a 503 with Retry-After, never a 500 or a hang.
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone already
+            log.debug("rollback_failed_after_database_error")
+        log.warning("database_unavailable", extra={"error_type": type(error).__name__})
+        settings = app.extensions["comments_settings"]
+        retry = str(settings.observability.unavailable_retry_after_s)
+        return _respond(
+            ServiceUnavailable.status,
+            ServiceUnavailable.code,
+            ServiceUnavailable.message,
+            headers={"Retry-After": retry},
+        )
+
+    @app.errorhandler(OperationalError)
+    def handle_operational_error(error: OperationalError) -> Response:
+        return database_unavailable(error)
+
+    @app.errorhandler(PoolTimeout)
+    def handle_pool_timeout(error: PoolTimeout) -> Response:
+        return database_unavailable(error)
+
+    @app.errorhandler(DBAPIError)
+    def handle_dbapi_error(error: DBAPIError) -> Response:
+        if error.connection_invalidated:
+            return database_unavailable(error)
+        return handle_unexpected(error)
+
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Response:
         db.session.rollback()
@@ -185,6 +224,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - report the first error, not this one
+            log.debug("rollback_failed_after_error")
         log.exception("unhandled_error", extra={"error_type": type(error).__name__})
         return _respond(500, "internal_error", "Something went wrong on our side.")

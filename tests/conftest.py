@@ -92,7 +92,8 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
 
     yield build
     for app in made:
-        _empty_tables(app)
+        if app.config["SQLALCHEMY_DATABASE_URI"] == database_url:
+            _empty_tables(app)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

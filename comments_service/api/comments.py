@@ -9,6 +9,7 @@ from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body, query_args
 from comments_service.extensions import db, limiter
 from comments_service.limits import edit_limit, post_limit, read_limit
+from comments_service.metrics import COMMENTS_CREATED
 from comments_service.schemas import (
     CommentEdit,
     DeletedOut,
@@ -63,6 +64,7 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
         context.now(),
     )
     db.session.commit()
+    COMMENTS_CREATED.labels(posted.comment.status).inc()
     body = {
         "comment": comment_dict(threads.node_from_comment(posted.comment)),
         "edit_token": posted.edit_token,

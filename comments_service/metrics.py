@@ -1,0 +1,69 @@
+"""Prometheus metrics: requests, latency, comments, rate-limit hits.
+
+Under gunicorn with several workers, set PROMETHEUS_MULTIPROC_DIR (the shipped
+gunicorn config does) so every worker's numbers are summed at /metrics.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+
+REQUESTS = Counter(
+    "comments_http_requests_total",
+    "HTTP requests by route and status",
+    ["route", "method", "status"],
+)
+LATENCY = Histogram(
+    "comments_http_request_seconds",
+    "HTTP request latency by route",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+COMMENTS_CREATED = Counter("comments_created_total", "Comments stored", ["status"])
+RATE_LIMITED = Counter("comments_rate_limited_total", "Requests refused with 429", ["route"])
+
+
+def _route() -> str:
+    # The endpoint name, not the raw path: bounded label cardinality.
+    return request.endpoint or "unmatched"
+
+
+def install_metrics(app: Flask) -> None:
+    """Time and count every request."""
+
+    @app.before_request
+    def start_timer() -> None:
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        started = g.get("metrics_started")
+        route = _route()
+        if started is not None:
+            LATENCY.labels(route).observe(time.perf_counter() - started)
+        REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        if response.status_code == 429:
+            RATE_LIMITED.labels(route).inc()
+        return response
+
+
+def exposition() -> Response:
+    """The metrics text, summed over all worker processes in multiprocess mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = DEFAULT_REGISTRY
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
