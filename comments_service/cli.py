@@ -128,3 +128,7 @@ def list_sites() -> None:
     with app.app_context():
         for site in db.session.execute(select(Site).order_by(Site.slug)).scalars():
             click.echo(f"{site.slug}\t{site.name}\t{' '.join(site.allowed_origins)}")
+
+
+if __name__ == "__main__":
+    main()
