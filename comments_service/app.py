@@ -107,7 +107,9 @@ def create_app(
             _tune_sqlite(db.engine, settings.database.sqlite_busy_timeout_ms)
 
     from comments_service.api import api
+    from comments_service.web import web
 
     app.register_blueprint(api)
+    app.register_blueprint(web)
     register_error_handlers(app)
     return app

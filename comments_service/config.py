@@ -95,6 +95,11 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class WidgetSettings:
+    max_age_seconds: int
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     enabled: bool
     site: str
@@ -109,6 +114,7 @@ class Settings:
     threads: ThreadSettings
     counts: CountSettings
     limits: LimitSettings
+    widget: WidgetSettings
     demo: DemoSettings
 
     @property
