@@ -23,8 +23,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/comments-service serve
 
+# The widget's browser tests drive Debian's chromium (Playwright cannot download browsers
+# here). Installed once, as root, when missing.
+/usr/bin/chromium:
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
 ## make test: install test needs, then run every test (PostgreSQL/Redis ones when their URL is set)
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test /usr/bin/chromium
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test

@@ -114,8 +114,10 @@ def create_app(
 
     from comments_service.api import api
     from comments_service.health import health
+    from comments_service.web import web
 
     app.register_blueprint(api)
     app.register_blueprint(health)
+    app.register_blueprint(web)
     register_error_handlers(app)
     return app

@@ -104,6 +104,11 @@ class ObservabilitySettings:
 
 
 @dataclass(frozen=True)
+class WidgetSettings:
+    max_age_seconds: int
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     enabled: bool
     site: str
@@ -119,6 +124,7 @@ class Settings:
     counts: CountSettings
     limits: LimitSettings
     observability: ObservabilitySettings
+    widget: WidgetSettings
     demo: DemoSettings
 
     @property

@@ -1,0 +1,134 @@
+"""What browsers load from the service itself: the widget's script and stylesheet, and /demo.
+
+The widget is plain JavaScript and CSS in comments_service/widget/, served as written:
+nothing for the operator or a site owner to build. Any page may load the two files
+(``Access-Control-Allow-Origin: *``, ``Cross-Origin-Resource-Policy: cross-origin``);
+they carry an ETag of their content so a revalidation after ``widget.max_age_seconds``
+is a 304.
+
+/demo is a news article page with the widget embedded the way a site owner would,
+sent under a strict Content-Security-Policy (no inline script or style, Trusted Types
+enforced) so that anyone can see the widget works under one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from comments_service.config import Settings
+from comments_service.errors import NotFound
+
+WIDGET_DIR = Path(__file__).resolve().parent / "widget"
+
+web = Blueprint("web", __name__)
+
+# The name the widget gives its Trusted Types policy (embed.js, trustedHtml).
+TRUSTED_TYPES_POLICY = "comments-service"
+
+# The demo article and the stories listed beside it (their comment counts are filled in
+# by the widget in one request). Keys are what a site would pass as data-article.
+DEMO_ARTICLE = "2026/harbour-bridge-reopens"
+DEMO_RELATED = (
+    ("2026/night-ferry-timetable", "Night ferry returns with a later last sailing"),
+    ("2026/market-hall-roof", "Market hall roof to be rebuilt in timber"),
+    ("2026/library-opening-hours", "Central library extends its Sunday opening hours"),
+)
+
+
+@dataclass(frozen=True)
+class _Asset:
+    body: bytes
+    etag: str
+    mtime_ns: int
+
+
+_ASSET_TYPES = {
+    "embed.js": "text/javascript; charset=utf-8",
+    "embed.css": "text/css; charset=utf-8",
+}
+_assets: dict[str, _Asset] = {}
+
+
+def _settings() -> Settings:
+    return current_app.extensions["comments_settings"]
+
+
+def _load(name: str) -> _Asset:
+    """The file's bytes and content hash, read again only when the file changes."""
+    path = WIDGET_DIR / name
+    mtime_ns = path.stat().st_mtime_ns
+    cached = _assets.get(name)
+    if cached is None or cached.mtime_ns != mtime_ns:
+        body = path.read_bytes()
+        cached = _Asset(body, hashlib.sha256(body).hexdigest()[:32], mtime_ns)
+        _assets[name] = cached
+    return cached
+
+
+def _asset_response(name: str) -> Response:
+    asset = _load(name)
+    response = Response(asset.body, content_type=_ASSET_TYPES[name])
+    response.set_etag(asset.etag)
+    response.headers["Cache-Control"] = f"public, max-age={_settings().widget.max_age_seconds}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response.make_conditional(request)
+
+
+@web.get("/js/embed.js")  # an alias; url_for gives the rule below, registered first
+@web.get("/embed.js")
+def embed_script() -> Response:
+    return _asset_response("embed.js")
+
+
+@web.get("/embed.css")
+def embed_stylesheet() -> Response:
+    return _asset_response("embed.css")
+
+
+def demo_csp() -> str:
+    """The policy /demo is sent with: everything from this origin only, nothing inline."""
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "img-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "require-trusted-types-for 'script'",
+            f"trusted-types {TRUSTED_TYPES_POLICY}",
+        )
+    )
+
+
+@web.get("/demo")
+def demo() -> Response:
+    """A news article page embedding the widget for the [demo] site, under a strict CSP."""
+    settings = _settings()
+    if not settings.demo.enabled:
+        raise NotFound()
+    headline = "The Harbour Bridge reopens after two years of repairs"
+    today = datetime.now(UTC)
+    html = render_template(
+        "demo.html",
+        site=settings.demo.site,
+        article=DEMO_ARTICLE,
+        headline=headline,
+        page_url=url_for("web.demo", _external=True),
+        related=DEMO_RELATED,
+        published=f"{today.day} {today:%B %Y}",
+    )
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = demo_csp()
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    return response
