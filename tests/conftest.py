@@ -29,7 +29,7 @@ from comments_service.services import sites
 
 POSTGRES_URL = os.environ.get("COMMENTS_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("COMMENTS_TEST_REDIS_URL", "")
-TABLES = ("comments", "threads", "sites")
+TABLES = ("outbox", "subscriptions", "notify_addresses", "comments", "threads", "sites")
 SITE_ORIGIN = "https://news.example"
 
 
