@@ -154,10 +154,14 @@ def claim_due(
         .values(claimed_at=now, claim_token=token, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
+    # Columns, not entities: an instance this session loaded earlier would keep
+    # its old attempts and claim_token.
     rows = session.execute(
-        select(OutboxMessage).where(OutboxMessage.claim_token == token)
+        select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient,
+               OutboxMessage.payload, OutboxMessage.attempts, OutboxMessage.created_at)
+        .where(OutboxMessage.claim_token == token)
         .order_by(OutboxMessage.id)
-    ).scalars().all()
+    ).all()
     return [
         ClaimedMessage(
             id=row.id, kind=row.kind, recipient=row.recipient, payload=dict(row.payload),
@@ -224,11 +228,12 @@ def mark_failed(
 def list_dead(session: Session, limit: int = 100) -> list[DeadMessage]:
     """The newest dead rows (those that used up their tries), for moderators and the CLI."""
     rows = session.execute(
-        select(OutboxMessage)
+        select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient,
+               OutboxMessage.attempts, OutboxMessage.last_error, OutboxMessage.created_at)
         .where(OutboxMessage.status == OutboxStatus.DEAD.value)
         .order_by(OutboxMessage.id.desc())
         .limit(limit)
-    ).scalars()
+    ).all()
     return [
         DeadMessage(id=r.id, kind=r.kind, recipient=r.recipient, attempts=r.attempts,
                     last_error=r.last_error, created_at=r.created_at)
