@@ -136,6 +136,9 @@ def create_app(
     app.register_blueprint(pages)
     register_error_handlers(app)
 
+    # The in-process outbox worker. Tests keep it off with
+    # COMMENTS_NOTIFICATIONS_WORKER=none (tests/conftest.py) and drive the worker
+    # themselves; CLI commands other than `serve` build their app with worker "none".
     notify = settings.notifications
     if notify.enabled and notify.worker == "thread" and not app.testing:
         _start_outbox_worker(app, settings)

@@ -43,23 +43,28 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
     return response
 
 
-def _invalid(exc: tokens.InvalidToken) -> Response:
+@pages.errorhandler(tokens.InvalidToken)
+def invalid_link(exc: tokens.InvalidToken) -> Response:
     return _page("invalid", 400, is_expired=exc.is_expired)
+
+
+def _confirm_claim(token: str) -> tokens.LinkClaim:
+    max_age = _settings().notifications.confirmation_max_age_seconds
+    return tokens.read_confirm_token(_secret(), token, max_age)
 
 
 def _thread(claim: tokens.LinkClaim) -> notifications.ThreadContext | None:
     return notifications.thread_context(db.session, claim.thread_id)
 
 
+def _mode(claim: tokens.LinkClaim) -> str:
+    return notifications.subscription_mode(db.session, claim.thread_id, claim.address_hash)
+
+
 @pages.get(f"{tokens.CONFIRM_PATH}<token>")
 @limiter.limit(read_limit)
 def confirm_page(token: str) -> Response:
-    try:
-        claim = tokens.read_confirm_token(
-            _secret(), token, _settings().notifications.confirmation_max_age_seconds
-        )
-    except tokens.InvalidToken as exc:
-        return _invalid(exc)
+    claim = _confirm_claim(token)
     return _page("confirm", thread=_thread(claim),
                  is_confirmed=notifications.is_confirmed(db.session, claim.address_hash))
 
@@ -67,14 +72,9 @@ def confirm_page(token: str) -> Response:
 @pages.post(f"{tokens.CONFIRM_PATH}<token>")
 @limiter.limit(subscribe_limit)
 def confirm(token: str) -> Response:
-    try:
-        claim = tokens.read_confirm_token(
-            _secret(), token, _settings().notifications.confirmation_max_age_seconds
-        )
-    except tokens.InvalidToken as exc:
-        return _invalid(exc)
+    claim = _confirm_claim(token)
     if not notifications.confirm_address(db.session, claim.address_hash, datetime.now(UTC)):
-        return _invalid(tokens.InvalidToken())
+        raise tokens.InvalidToken()  # a valid link for an address that never subscribed
     db.session.commit()
     return _page("confirmed", thread=_thread(claim))
 
@@ -82,26 +82,19 @@ def confirm(token: str) -> Response:
 @pages.get(f"{tokens.UNSUBSCRIBE_PATH}<token>")
 @limiter.limit(read_limit)
 def manage_page(token: str) -> Response:
-    try:
-        claim = tokens.read_manage_token(_secret(), token)
-    except tokens.InvalidToken as exc:
-        return _invalid(exc)
-    mode = notifications.subscription_mode(db.session, claim.thread_id, claim.address_hash)
-    return _page("manage", thread=_thread(claim), mode=mode)
+    claim = tokens.read_manage_token(_secret(), token)
+    return _page("manage", thread=_thread(claim), mode=_mode(claim))
 
 
 @pages.post(f"{tokens.UNSUBSCRIBE_PATH}<token>")
 @limiter.limit(subscribe_limit)
 def change_subscription(token: str) -> Response:
-    try:
-        claim = tokens.read_manage_token(_secret(), token)
-    except tokens.InvalidToken as exc:
-        return _invalid(exc)
+    claim = tokens.read_manage_token(_secret(), token)
     is_one_click = request.form.get(ONE_CLICK_FIELD) == ONE_CLICK_VALUE
     mode = "none" if is_one_click else request.form.get("mode", "none")
     if mode not in MODES:
-        return _page("manage", 400, thread=_thread(claim), mode=notifications.subscription_mode(
-            db.session, claim.thread_id, claim.address_hash), error="Choose one of the options.")
+        return _page("manage", 400, thread=_thread(claim), mode=_mode(claim),
+                     error="Choose one of the options.")
     changed = notifications.set_mode(db.session, claim.thread_id, claim.address_hash, mode)
     db.session.commit()
     # A stopped subscription cannot be restarted from its link (the link holds no

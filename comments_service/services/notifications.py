@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,6 +47,8 @@ NOTIFY_CHOICES = ("none", "replies", "all")
 REASON_REPLY = "reply"
 REASON_THREAD = "thread"
 EVENT_COMMENT_PUBLISHED = "comment.published"
+
+R = TypeVar("R")
 
 # A stronger mode is never replaced by a weaker one when someone posts again.
 _MODE_RANK = {SubscriptionMode.REPLIES.value: 1, SubscriptionMode.ALL.value: 2}
@@ -73,16 +76,17 @@ class Followed:
     confirmation_queued: bool
 
 
-def _address(session: Session, hashed: str, now: datetime) -> NotifyAddress:
-    query = select(NotifyAddress).where(NotifyAddress.address_hash == hashed)
+def _get_or_add(session: Session, query: Select[tuple[R]], new: Callable[[], R]) -> R:
+    """The row `query` finds, else `new()` inserted; safe when two requests race to add it."""
     row = session.execute(query).scalar_one_or_none()
     if row is not None:
         return row
-    row = NotifyAddress(address_hash=hashed, created_at=now)
+    row = new()
     try:
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
+        # Another transaction added it between our read and insert: use theirs.
         return session.execute(query).scalar_one()
     return row
 
@@ -106,21 +110,19 @@ def follow_thread(
     if mode not in _MODE_RANK:
         raise ValueError(f"unknown subscription mode {mode!r}")
     hashed = address_hash(email, secret)
-    consent = _address(session, hashed, now)
-
-    query = select(Subscription).where(
-        Subscription.thread_id == thread.id, Subscription.address_hash == hashed
+    consent = _get_or_add(
+        session,
+        select(NotifyAddress).where(NotifyAddress.address_hash == hashed),
+        lambda: NotifyAddress(address_hash=hashed, created_at=now),
     )
-    subscription = session.execute(query).scalar_one_or_none()
-    if subscription is None:
-        subscription = Subscription(
-            thread_id=thread.id, email=email, address_hash=hashed, mode=mode, created_at=now
-        )
-        try:
-            with session.begin_nested():
-                session.add(subscription)
-        except IntegrityError:
-            subscription = session.execute(query).scalar_one()
+    subscription = _get_or_add(
+        session,
+        select(Subscription).where(
+            Subscription.thread_id == thread.id, Subscription.address_hash == hashed
+        ),
+        lambda: Subscription(thread_id=thread.id, email=email, address_hash=hashed, mode=mode,
+                             created_at=now),
+    )
     if _MODE_RANK[mode] > _MODE_RANK[subscription.mode]:
         subscription.mode = mode
     subscription.email = email
