@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +43,7 @@ from comments_service.models import (
 )
 from comments_service.services import outbox
 from comments_service.services.outbox import NewMessage
+from comments_service.services.sites import is_origin_allowed
 
 NOTIFY_CHOICES = ("none", "replies", "all")
 REASON_REPLY = "reply"
@@ -333,6 +335,21 @@ def record_new_comment(
 # ---- what the worker reads back -----------------------------------------------------
 
 
+def linkable_url(url: str | None, site: Site) -> str | None:
+    """The thread's article URL if it is on one of the site's own origins, else None.
+
+    The URL comes from whoever posted first; emails and webhooks sent in the
+    site's name must not carry a link to anywhere else.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if is_origin_allowed(site, f"{parts.scheme}://{parts.netloc}") else None
+
+
 @dataclass(frozen=True)
 class CommentContext:
     """A comment with its thread and site, as a notification shows it."""
@@ -387,7 +404,7 @@ def comment_context(session: Session, comment_id: int) -> CommentContext | None:
         thread_id=thread.id,
         article_key=thread.article_key,
         thread_title=thread.title,
-        thread_url=thread.url,
+        thread_url=linkable_url(thread.url, site),
         site_id=site.id,
         site_slug=site.slug,
         site_name=site.name,
@@ -411,4 +428,5 @@ def thread_context(session: Session, thread_id: int) -> ThreadContext | None:
     if row is None:
         return None
     thread, site = row
-    return ThreadContext(thread.id, thread.article_key, thread.title, thread.url, site.name)
+    return ThreadContext(thread.id, thread.article_key, thread.title,
+                         linkable_url(thread.url, site), site.name)

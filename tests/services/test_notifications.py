@@ -195,3 +195,14 @@ def test_set_mode_changes_or_stops_and_never_creates(session, site_row, rules,
     assert notifications.subscription_mode(session, thread_id, hashed) == "none"
     assert not notifications.set_mode(session, thread_id, hashed, "all")
     assert notifications.subscription_mode(session, thread_id, hashed) == "none"
+
+
+def test_article_links_only_point_to_the_sites_own_origins(session, site_row, rules,
+                                                           notify_settings):
+    mine = _post(session, site_row, rules, None, url="https://news.example/a1")
+    theirs = _post(session, site_row, rules, None, article="a2",
+                   url="https://phish.example/login")
+    assert notifications.comment_context(session, mine.id).thread_url == (
+        "https://news.example/a1")
+    assert notifications.comment_context(session, theirs.id).thread_url is None
+    assert notifications.thread_context(session, theirs.thread_id).url is None
