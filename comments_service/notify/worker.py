@@ -173,8 +173,11 @@ class OutboxWorker:
             return webhooks.build_call(hook.url, hook.secret, payload_json, message.id, now)
         if kind == OutboxKind.COMMENT.value:
             hashed = str(payload["address_hash"])
-            if notifications.subscription_mode(session, ctx.thread_id, hashed) == "none":
+            mode = notifications.subscription_mode(session, ctx.thread_id, hashed)
+            if mode == "none":
                 return Cancelled("unsubscribed")
+            if mode == "replies" and payload["reason"] != notifications.REASON_REPLY:
+                return Cancelled("narrowed to replies since it was queued")
             if not notifications.is_confirmed(session, hashed):
                 return Cancelled("the address is not confirmed")
             claim = tokens.LinkClaim(hashed, ctx.thread_id)

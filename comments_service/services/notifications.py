@@ -160,6 +160,7 @@ def confirm_address(session: Session, hashed: str, now: datetime) -> bool:
 
 
 def is_confirmed(session: Session, hashed: str) -> bool:
+    """Whether the address with this hash followed its confirmation link."""
     return session.execute(
         select(NotifyAddress.id).where(
             NotifyAddress.address_hash == hashed, NotifyAddress.confirmed_at.is_not(None)
@@ -422,6 +423,7 @@ class ThreadContext:
 
 
 def thread_context(session: Session, thread_id: int) -> ThreadContext | None:
+    """Read what a confirmation email or a link page shows of a thread; None when gone."""
     row = session.execute(
         select(Thread, Site).join(Site, Site.id == Thread.site_id).where(Thread.id == thread_id)
     ).one_or_none()

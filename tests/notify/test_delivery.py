@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from comments_service.extensions import db
-from comments_service.models import OutboxMessage, Thread
+from comments_service.models import Comment, OutboxMessage, Thread
 from comments_service.services import notifications, outbox
 from tests.conftest import Api
 from tests.notify.conftest import (
@@ -324,3 +324,21 @@ def test_server_thread_worker_delivers_and_stops_cleanly(notify_app, site_factor
 def test_no_worker_thread_when_notifications_are_off_or_worker_is_none(make_app, worker):
     app = make_app(notifications={"worker": worker, "enabled": worker == "none"})
     assert "comments_outbox_worker" not in app.extensions
+
+
+def test_moderator_is_mailed_about_a_flagged_comment_once(notify_app, site_factory, smtp_server):
+    app = notify_app(moderator_addresses=["mod@example.com"])
+    api: Api = site_factory(app)
+    comment_id = api.posted_id("Rude words", author_name="Troll")
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        for _ in range(2):  # as moderation does on each flag
+            notifications.enqueue_moderator_notice(
+                db.session, comment, "flagged",
+                app.extensions["comments_settings"].notifications.moderator_addresses,
+                datetime.now(UTC))
+        db.session.commit()
+    make_worker(app).run_until_idle()
+    [mail] = smtp_server.sink.to("mod@example.com")
+    assert mail.message["Subject"] == "A comment by Troll was flagged: a1"
+    assert "> Rude words" in mail.text

@@ -6,8 +6,10 @@ import re
 
 import pytest
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy import select
 
 from comments_service.extensions import db
+from comments_service.models import OutboxMessage
 from comments_service.notify import tokens
 from comments_service.services import notifications
 from tests.conftest import Api
@@ -74,6 +76,23 @@ def test_manage_form_narrows_to_replies_only(notify_app, site_factory, smtp_serv
     api.posted_id("Not a reply to Carol", author_name="Dan")
     make_worker(app).run_until_idle()
     assert len(smtp_server.sink.to(CAROL)) == 1
+
+
+def test_queued_emails_follow_a_change_made_before_they_leave(
+    notify_app, site_factory, smtp_server
+):
+    app = notify_app()
+    api: Api = site_factory(app)
+    path = _unsubscribe_path(app, api, smtp_server)
+    api.posted_id("Queued while Carol was following everything", author_name="Dan")
+    api.posted_id("Queued too", author_name="Dan")
+    api.client.post(path, data={"mode": "replies"})
+    make_worker(app).run_until_idle()
+    assert len(smtp_server.sink.to(CAROL)) == 1
+    with app.app_context():
+        statuses = db.session.execute(
+            select(OutboxMessage.status).order_by(OutboxMessage.id)).scalars().all()
+    assert statuses[-2:] == ["cancelled", "cancelled"]
 
 
 def test_unknown_mode_in_the_form_is_a_400_page(notify_app, site_factory, smtp_server):
