@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -69,6 +70,27 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
 
+def _check_notifications(settings: Settings) -> None:
+    if settings.is_production and settings.notifications.enabled and not settings.server.public_url:
+        raise ConfigError(
+            "production with notifications needs server.public_url for the links in "
+            "emails: set COMMENTS_SERVER_PUBLIC_URL"
+        )
+
+
+def _start_outbox_worker(app: Flask, settings: Settings) -> None:
+    """The in-process outbox worker (notifications.worker = "thread"), stopped at exit."""
+    from comments_service.notify.worker import OutboxWorker, WorkerThread
+
+    with app.app_context():
+        engine = db.engine
+    worker = OutboxWorker(engine, settings, app.config["SECRET_KEY"], Path(app.instance_path))
+    thread = WorkerThread(worker)
+    thread.start()
+    app.extensions["comments_outbox_worker"] = thread
+    atexit.register(thread.stop)
+
+
 def create_app(
     config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
     *,
@@ -95,6 +117,7 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    _check_notifications(settings)
     app.extensions["comments_settings"] = settings
     configure_limiter(app, settings)
 
@@ -114,10 +137,19 @@ def create_app(
 
     from comments_service.api import api
     from comments_service.health import health
+    from comments_service.notify.pages import pages
     from comments_service.web import web
 
     app.register_blueprint(api)
     app.register_blueprint(health)
+    app.register_blueprint(pages)
     app.register_blueprint(web)
     register_error_handlers(app)
+
+    # The in-process outbox worker. Tests keep it off with
+    # COMMENTS_NOTIFICATIONS_WORKER=none (tests/conftest.py) and drive the worker
+    # themselves; CLI commands other than `serve` build their app with worker "none".
+    notify = settings.notifications
+    if notify.enabled and notify.worker == "thread" and not app.testing:
+        _start_outbox_worker(app, settings)
     return app

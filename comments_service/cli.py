@@ -1,8 +1,12 @@
-"""The `comments-service` command: serve, migrate, create-site, list-sites."""
+"""The `comments-service` command: serve, migrate, create-site, list-sites, worker,
+outbox, webhook."""
 
 from __future__ import annotations
 
+import signal
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,15 +16,19 @@ from sqlalchemy import select
 
 from comments_service.app import create_app
 from comments_service.config import ConfigError, Settings, load_settings, replace_section
-from comments_service.errors import ValidationFailed
+from comments_service.errors import ApiError, ValidationFailed
 from comments_service.extensions import db
 from comments_service.models import Site
-from comments_service.services import sites
+from comments_service.services import outbox, sites, webhooks
 
 
-def _app(settings: Settings | None = None) -> Flask:
+def _app(settings: Settings | None = None, *, with_worker: bool = False) -> Flask:
+    """The app for a command; the in-process outbox worker only where asked (serve)."""
+    settings = settings or load_settings()
+    if not with_worker:
+        settings = replace_section(settings, "notifications", worker="none")
     try:
-        return create_app(settings or load_settings())
+        return create_app(settings)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -70,6 +78,8 @@ def serve(host: str | None, port: int | None, workers: int | None, no_migrate: b
     base_url = f"http://{settings.server.host}:{settings.server.port}"
     if settings.demo.enabled:
         ensure_demo_site(app, base_url)
+    with app.app_context():
+        db.engine.dispose()  # no pooled connection is inherited by the forked workers
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -80,7 +90,9 @@ def serve(host: str | None, port: int | None, workers: int | None, no_migrate: b
             self.cfg.set("accesslog", "-")
 
         def load(self) -> Flask:
-            return app
+            # Built in each gunicorn worker, after the fork: its own connection pool
+            # and, with notifications.worker = "thread", its own outbox worker thread.
+            return _app(settings, with_worker=True)
 
     click.echo(f"comments_service on {base_url}  (demo page: {base_url}/demo)")
     Server().run()
@@ -128,6 +140,138 @@ def list_sites() -> None:
     with app.app_context():
         for site in db.session.execute(select(Site).order_by(Site.slug)).scalars():
             click.echo(f"{site.slug}\t{site.name}\t{' '.join(site.allowed_origins)}")
+
+
+# ---- notifications (issue 5): worker, outbox, webhooks -------------------------------
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+def worker(once: bool) -> None:
+    """Deliver the outbox (emails, webhooks) until stopped; run any number of these."""
+    from comments_service.notify.worker import OutboxWorker
+
+    settings = load_settings()
+    if not settings.notifications.enabled:
+        raise click.ClickException("notifications are off ([notifications] enabled = false)")
+    app = _app(settings)
+    with app.app_context():
+        engine = db.engine
+    delivery = OutboxWorker(engine, settings, app.config["SECRET_KEY"], Path(app.instance_path))
+    if once:
+        claimed = delivery.run_until_idle()
+        click.echo(f"outbox: {claimed} messages tried")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("outbox worker running; stop with Ctrl-C (the message in hand is finished)")
+    delivery.run_forever(stop)
+
+
+def _masked(recipient: str) -> str:
+    """An email address shown with its local part hidden; URLs as they are."""
+    if "@" not in recipient or "://" in recipient:
+        return recipient
+    local, domain = recipient.rsplit("@", 1)
+    return f"{local[:1]}***@{domain}"
+
+
+@main.group("outbox")
+def outbox_group() -> None:
+    """Inspect the notification outbox."""
+
+
+@outbox_group.command("status")
+def outbox_status() -> None:
+    """Messages per status (pending, sent, dead, cancelled)."""
+    app = _app()
+    with app.app_context():
+        counts = outbox.count_by_status(db.session)
+    for status in ("pending", "sent", "dead", "cancelled"):
+        click.echo(f"{status}\t{counts.get(status, 0)}")
+
+
+@outbox_group.command("dead")
+@click.option("--limit", type=int, default=100, show_default=True)
+def outbox_dead(limit: int) -> None:
+    """Messages that used up their tries, newest first."""
+    app = _app()
+    with app.app_context():
+        rows = outbox.list_dead(db.session, limit)
+    if not rows:
+        click.echo("no dead messages")
+    for row in rows:
+        created = row.created_at.isoformat(timespec="seconds")
+        click.echo(f"{row.id}\t{row.kind}\t{_masked(row.recipient)}\t{row.attempts} tries"
+                   f"\t{created}\t{row.last_error or ''}")
+
+
+@outbox_group.command("retry")
+@click.argument("message_id", type=int)
+def outbox_retry(message_id: int) -> None:
+    """Give a dead (or cancelled) message a fresh set of tries, due now."""
+    app = _app()
+    with app.app_context():
+        try:
+            outbox.retry(db.session, message_id, datetime.now(UTC))
+        except ApiError as exc:
+            raise click.ClickException(exc.message) from exc
+        db.session.commit()
+    click.echo(f"message {message_id} queued again")
+
+
+@main.group("webhook")
+def webhook_group() -> None:
+    """A site's webhooks: signed POSTs for each new visible comment."""
+
+
+def _site_or_fail(slug: str) -> Site:
+    try:
+        return sites.get_site(db.session, slug)
+    except ApiError as exc:
+        raise click.ClickException(f"no site {slug!r}") from exc
+
+
+@webhook_group.command("add")
+@click.argument("slug")
+@click.argument("url")
+def webhook_add(slug: str, url: str) -> None:
+    """Add URL to site SLUG and print its signing secret (shown this once)."""
+    app = _app()
+    with app.app_context():
+        site = _site_or_fail(slug)
+        try:
+            hook = webhooks.add_webhook(db.session, site, url)
+        except ValidationFailed as exc:
+            raise click.ClickException("; ".join(exc.fields.values())) from exc
+        db.session.commit()
+    click.echo(f"webhook {hook.url} added to {slug}")
+    click.echo(f"secret: {hook.secret}")
+    click.echo("verify X-Comments-Signature: sha256=HMAC-SHA256(secret, raw body), hex")
+
+
+@webhook_group.command("list")
+@click.argument("slug")
+def webhook_list(slug: str) -> None:
+    """List the webhook URLs of site SLUG (not their secrets)."""
+    app = _app()
+    with app.app_context():
+        for hook in webhooks.list_webhooks(_site_or_fail(slug)):
+            click.echo(hook.url)
+
+
+@webhook_group.command("remove")
+@click.argument("slug")
+@click.argument("url")
+def webhook_remove(slug: str, url: str) -> None:
+    """Remove URL from site SLUG; its queued calls are cancelled."""
+    app = _app()
+    with app.app_context():
+        if not webhooks.remove_webhook(db.session, _site_or_fail(slug), url):
+            raise click.ClickException(f"site {slug!r} has no webhook {url}")
+        db.session.commit()
+    click.echo(f"webhook {url} removed from {slug}")
 
 
 if __name__ == "__main__":

@@ -92,6 +92,66 @@ class LimitSettings:
     post_per_client: str
     edit_per_client: str
     read_per_client: str
+    subscribe_per_client: str
+
+
+# ---- notifications (issue 5) ----------------------------------------------------
+
+NOTIFY_WORKERS = ("thread", "none")
+MAIL_TRANSPORTS = ("smtp", "file", "console")
+SMTP_SECURITY = ("none", "starttls", "ssl")
+
+
+def _require_choice(section: str, key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{section}.{key}: {value!r} is not one of {', '.join(choices)}")
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    enabled: bool
+    worker: str
+    transport: str
+    mail_dir: str
+    from_address: str
+    from_name: str
+    message_id_domain: str
+    unsubscribe_mailto: str
+    moderator_addresses: tuple[str, ...]
+    confirmation_resend_seconds: int
+    confirmation_max_age_seconds: int
+    max_attempts: int
+    retry_base_seconds: int
+    retry_max_seconds: int
+    lease_seconds: int
+    batch_size: int
+    poll_interval_seconds: float
+    webhook_timeout_seconds: int
+
+    def __post_init__(self) -> None:
+        _require_choice("notifications", "worker", self.worker, NOTIFY_WORKERS)
+        if self.transport:
+            _require_choice("notifications", "transport", self.transport, MAIL_TRANSPORTS)
+        if self.max_attempts < 1 or self.batch_size < 1 or self.lease_seconds < 1:
+            raise ConfigError("notifications: max_attempts, batch_size and lease_seconds "
+                              "must be at least 1")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    ca_file: str
+    username: str
+    password: str = field(repr=False)
+    timeout_seconds: int
+
+    def __post_init__(self) -> None:
+        _require_choice("smtp", "security", self.security, SMTP_SECURITY)
+
+
+# ---- end notifications -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -125,11 +185,32 @@ class Settings:
     limits: LimitSettings
     observability: ObservabilitySettings
     widget: WidgetSettings
+    notifications: NotificationSettings
+    smtp: SmtpSettings
     demo: DemoSettings
 
     @property
     def is_production(self) -> bool:
         return self.server.environment == "production"
+
+    @property
+    def mail_transport(self) -> str:
+        """notifications.transport, or its default: "file" in development, "smtp" in production."""
+        if self.notifications.transport:
+            return self.notifications.transport
+        return "smtp" if self.is_production else "file"
+
+    @property
+    def public_base_url(self) -> str:
+        """Base of links the service writes where no request is at hand (emails, webhooks).
+
+        server.public_url when set; otherwise the address `serve` listens on, which is
+        right for development only (create_app refuses production without public_url
+        while notifications are on).
+        """
+        if self.server.public_url:
+            return self.server.public_url.rstrip("/")
+        return f"http://{self.server.host}:{self.server.port}"
 
 
 def _section_types() -> dict[str, type]:

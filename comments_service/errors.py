@@ -137,6 +137,22 @@ class RateLimited(ApiError):
     message = "Too many requests. Please wait a moment and try again."
 
 
+# ---- notifications (issue 5) ------------------------------------------------------
+
+
+class NotificationsOff(Conflict):
+    code = "notifications_disabled"
+    message = "This service sends no notifications."
+
+
+class OutboxRowNotFound(NotFound):
+    code = "outbox_row_not_found"
+    message = "No dead or cancelled outbox message has that id."
+
+
+# ---- end notifications -------------------------------------------------------------
+
+
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 

@@ -27,6 +27,10 @@ def read_limit() -> str:
     return _limits().limits.read_per_client
 
 
+def subscribe_limit() -> str:
+    return _limits().limits.subscribe_per_client
+
+
 def configure_limiter(app: Flask, settings: Settings) -> None:
     """Flask-Limiter's app.config keys from our [limits] section."""
     app.config.update(

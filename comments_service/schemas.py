@@ -36,6 +36,10 @@ class NewComment(StrictModel):
     author_email: str | None = Field(None, description="Never shown to other readers.")
     author_website: str | None = None
     body: str = Field(description="Markdown.")
+    notify: Literal["none", "replies", "all"] = Field(
+        "none", description="Email the author about replies to their comments, or about "
+        "every new comment in the thread. Needs author_email; nothing is sent until the "
+        "address is confirmed once by a link.")
 
 
 class CommentEdit(StrictModel):
@@ -57,6 +61,14 @@ class RepliesQuery(StrictModel):
     cursor: str | None = Field(None, description="replies_cursor from the thread page, or "
                                "next_cursor of the previous replies page.")
     limit: int | None = Field(None, ge=1)
+
+
+class NewSubscription(StrictModel):
+    """Follow an article's thread by email without posting."""
+
+    article: str = Field(min_length=1, description="The article's key on this site.")
+    email: str = Field(description="Gets a confirmation link first unless confirmed before.")
+    notify: Literal["all"] = Field("all", description="Every new comment in the thread.")
 
 
 class CountsQuery(StrictModel):
@@ -98,7 +110,8 @@ class ThreadOut(StrictModel):
 
 
 class ThreadPageOut(StrictModel):
-    thread: ThreadOut | None = Field(description="null until the article's first comment.")
+    thread: ThreadOut | None = Field(description="null until the article's first comment "
+                                     "(or first subscription).")
     sort: SortOrder
     comments: list[CommentOut]
     next_cursor: str | None
@@ -127,6 +140,12 @@ class DeletedOut(StrictModel):
     placeholder: bool = Field(description="True when kept as a placeholder for its replies.")
 
 
+class SubscriptionOut(StrictModel):
+    article: str
+    notify: Literal["all", "replies"] = Field(description="What the address follows now.")
+    message: str = Field(description="The same for confirmed and new addresses.")
+
+
 class CountsOut(StrictModel):
     counts: dict[str, int]
 
@@ -141,6 +160,8 @@ class PublicConfigOut(StrictModel):
     edit_window_seconds: int
     page_size: int
     replies_per_comment: int
+    notifications: bool = Field(description="Whether readers may ask for email "
+                                "notifications (the post's notify field, subscriptions).")
 
 
 class ErrorDetail(StrictModel):

@@ -27,9 +27,13 @@ from comments_service.extensions import db
 from comments_service.models import Site
 from comments_service.services import sites
 
+# create_app starts no outbox worker thread in tests: they drive
+# notify.worker.OutboxWorker themselves (one test starts the thread on purpose).
+os.environ["COMMENTS_NOTIFICATIONS_WORKER"] = "none"
+
 POSTGRES_URL = os.environ.get("COMMENTS_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("COMMENTS_TEST_REDIS_URL", "")
-TABLES = ("comments", "threads", "sites")
+TABLES = ("outbox", "subscriptions", "notify_addresses", "comments", "threads", "sites")
 SITE_ORIGIN = "https://news.example"
 
 

@@ -52,3 +52,89 @@ def test_duplicate_site_is_refused(cli_env: str) -> None:
     result = runner.invoke(main, ["create-site", "blog"])
     assert result.exit_code != 0
     assert "exists" in result.output
+
+
+# ---- notifications (issue 5): webhook, worker, outbox ----------------------------------
+
+
+def _subscribe_through_the_api(address: str) -> None:
+    from comments_service import create_app
+
+    client = create_app().test_client()
+    response = client.post("/api/v1/sites/blog/subscriptions",
+                           json={"article": "a1", "email": address})
+    assert response.status_code == 202, response.get_json()
+
+
+def test_webhook_add_prints_its_secret_then_list_and_remove(cli_env: str) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["migrate"])
+    runner.invoke(main, ["create-site", "blog"])
+    added = runner.invoke(main, ["webhook", "add", "blog", "https://hooks.example/in"])
+    assert added.exit_code == 0, added.output
+    secret = added.output.split("secret: ", 1)[1].split()[0]
+    assert len(secret) >= 40
+    listed = runner.invoke(main, ["webhook", "list", "blog"])
+    assert listed.output.strip() == "https://hooks.example/in"
+    assert secret not in listed.output
+    assert runner.invoke(main, ["webhook", "add", "blog", "https://hooks.example/in"]
+                         ).exit_code != 0
+    assert runner.invoke(main, ["webhook", "remove", "blog", "https://hooks.example/in"]
+                         ).exit_code == 0
+    assert runner.invoke(main, ["webhook", "list", "blog"]).output == ""
+
+
+def test_webhook_add_refuses_a_non_http_url_and_an_unknown_site(cli_env: str) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["migrate"])
+    runner.invoke(main, ["create-site", "blog"])
+    assert runner.invoke(main, ["webhook", "add", "blog", "file:///etc/passwd"]).exit_code != 0
+    unknown = runner.invoke(main, ["webhook", "add", "nope", "https://hooks.example/in"])
+    assert unknown.exit_code != 0
+    assert "no site" in unknown.output
+
+
+def test_worker_once_writes_mail_to_the_development_folder(
+    cli_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMMENTS_NOTIFICATIONS_TRANSPORT", "file")
+    monkeypatch.setenv("COMMENTS_NOTIFICATIONS_MAIL_DIR", str(tmp_path / "mail"))
+    runner = CliRunner()
+    runner.invoke(main, ["migrate"])
+    runner.invoke(main, ["create-site", "blog"])
+    _subscribe_through_the_api("carol@example.com")
+    result = runner.invoke(main, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    [written] = (tmp_path / "mail").glob("*.eml")
+    assert "Confirm notifications" in written.read_text()
+    status = runner.invoke(main, ["outbox", "status"])
+    assert "sent\t1" in status.output
+
+
+def test_outbox_dead_lists_undeliverable_mail_and_retry_queues_it_again(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv("COMMENTS_NOTIFICATIONS_TRANSPORT", "smtp")
+    monkeypatch.setenv("COMMENTS_NOTIFICATIONS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("COMMENTS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("COMMENTS_SMTP_PORT", str(closed_port))
+    runner = CliRunner()
+    runner.invoke(main, ["migrate"])
+    runner.invoke(main, ["create-site", "blog"])
+    _subscribe_through_the_api("carol@example.com")
+    assert runner.invoke(main, ["worker", "--once"]).exit_code == 0
+
+    dead = runner.invoke(main, ["outbox", "dead"])
+    assert dead.exit_code == 0
+    row_id, kind, recipient, tries = dead.output.split("\t")[:4]
+    assert (kind, recipient, tries) == ("confirm", "c***@example.com", "1 tries")
+    assert "carol@" not in dead.output
+    retried = runner.invoke(main, ["outbox", "retry", row_id])
+    assert retried.exit_code == 0, retried.output
+    assert runner.invoke(main, ["outbox", "dead"]).output.strip() == "no dead messages"
+    assert runner.invoke(main, ["outbox", "retry", row_id]).exit_code != 0

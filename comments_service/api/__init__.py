@@ -13,7 +13,10 @@ from comments_service.api import (  # noqa: E402
     counts,
     openapi,
     site_config,
+    subscriptions,
     threads,
 )
 
-__all__ = ["api", "comments", "cors", "counts", "openapi", "site_config", "threads"]
+__all__ = [
+    "api", "comments", "cors", "counts", "openapi", "site_config", "subscriptions", "threads",
+]

@@ -58,10 +58,12 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
             author_name=payload.author_name,
             author_email=payload.author_email,
             author_website=payload.author_website,
+            notify=payload.notify,
         ),
         context.author(),
         settings.comments,
         context.now(),
+        notifications=settings.notifications,
     )
     db.session.commit()
     COMMENTS_CREATED.labels(posted.comment.status).inc()

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from comments_service import sanitize
-from comments_service.config import CommentSettings
+from comments_service.config import CommentSettings, NotificationSettings
 from comments_service.errors import (
     CommentGone,
     CommentNotFound,
@@ -32,6 +32,7 @@ from comments_service.errors import (
     ValidationFailed,
 )
 from comments_service.models import Comment, CommentStatus, Site, Thread, path_segment
+from comments_service.services import notifications as notify_rules
 
 # C0 controls and DEL, except tab and newline (kept in bodies only).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -51,6 +52,8 @@ class CommentDraft:
     author_name: str | None = None
     author_email: str | None = None
     author_website: str | None = None
+    # Email notifications the author asks for: "none", "replies" or "all".
+    notify: str = "none"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class _CleanDraft:
     author_name: str | None
     author_email: str | None
     author_website: str | None
+    notify: str
 
 
 # ---- validation -------------------------------------------------------------
@@ -129,6 +133,29 @@ def clean_web_url(value: str | None, limit: int) -> tuple[str | None, str | None
     return value, None
 
 
+def clean_article_key(value: str, rules: CommentSettings) -> tuple[str, str | None]:
+    """(key, error): the article key trimmed, refused with control characters or too long."""
+    key = value.strip()
+    if not key or _ANY_CONTROL.search(key):
+        return key, "Give the article's key, without control characters."
+    if len(key) > rules.max_article_key_chars:
+        return key, f"Keep it under {rules.max_article_key_chars} characters."
+    return key, None
+
+
+def clean_email(value: str | None, rules: CommentSettings) -> tuple[str | None, str | None]:
+    """(address, error): a normalized email address (no deliverability check), or None."""
+    email = _one_line(value)
+    if email is None:
+        return None, None
+    if len(email) > rules.max_email_chars:
+        return None, f"Keep it under {rules.max_email_chars} characters."
+    try:
+        return validate_email(email, check_deliverability=False).normalized, None
+    except EmailNotValidError as exc:
+        return None, str(exc)
+
+
 def validate_draft(draft: CommentDraft, rules: CommentSettings) -> _CleanDraft:
     """Check every field of a draft against the configured rules, reporting all problems.
 
@@ -136,11 +163,9 @@ def validate_draft(draft: CommentDraft, rules: CommentSettings) -> _CleanDraft:
     """
     fields: dict[str, str] = {}
 
-    article_key = draft.article_key.strip()
-    if not article_key or _ANY_CONTROL.search(article_key):
-        fields["article"] = "Give the article's key, without control characters."
-    elif len(article_key) > rules.max_article_key_chars:
-        fields["article"] = f"Keep it under {rules.max_article_key_chars} characters."
+    article_key, article_error = clean_article_key(draft.article_key, rules)
+    if article_error:
+        fields["article"] = article_error
 
     body = clean_body(draft.body, rules, fields)
 
@@ -158,17 +183,16 @@ def validate_draft(draft: CommentDraft, rules: CommentSettings) -> _CleanDraft:
     elif name is not None and len(name) > rules.max_name_chars:
         fields["author_name"] = f"Keep it under {rules.max_name_chars} characters."
 
-    email = _one_line(draft.author_email)
-    if email is None:
-        if rules.require_email:
-            fields["author_email"] = "Please give an email address."
-    elif len(email) > rules.max_email_chars:
-        fields["author_email"] = f"Keep it under {rules.max_email_chars} characters."
-    else:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            fields["author_email"] = str(exc)
+    email, email_error = clean_email(draft.author_email, rules)
+    if email_error:
+        fields["author_email"] = email_error
+    elif email is None and rules.require_email:
+        fields["author_email"] = "Please give an email address."
+    # Notifications (issue 5): asking for them needs an address to send them to.
+    if draft.notify not in notify_rules.NOTIFY_CHOICES:
+        fields["notify"] = "Choose none, replies or all."
+    elif draft.notify != "none" and email is None and "author_email" not in fields:
+        fields["author_email"] = "Give an email address to be notified."
 
     website, website_error = clean_web_url(draft.author_website, rules.max_website_chars)
     if website_error:
@@ -176,7 +200,7 @@ def validate_draft(draft: CommentDraft, rules: CommentSettings) -> _CleanDraft:
 
     if fields:
         raise ValidationFailed(fields=fields)
-    return _CleanDraft(article_key, body, title, url, name, email, website)
+    return _CleanDraft(article_key, body, title, url, name, email, website, draft.notify)
 
 
 # ---- tokens -------------------------------------------------------------------
@@ -241,13 +265,16 @@ def post_comment(
     author: Author,
     rules: CommentSettings,
     now: datetime,
+    *,
+    notifications: NotificationSettings | None = None,
 ) -> PostedComment:
     """Store a new comment or reply; create the article's thread on its first comment.
 
     A reply deeper than ``rules.max_depth`` attaches beside its parent, at the cap,
-    remembering in reply_to_id the comment it answered. Raises ValidationFailed
-    (bad fields, unknown parent, parent in another thread or not visible) and
-    ThreadLocked.
+    remembering in reply_to_id the comment it answered. With ``notifications``
+    given (and enabled), the author's notify choice and the comment's outbox rows
+    are written in the same transaction. Raises ValidationFailed (bad fields,
+    unknown parent, parent in another thread or not visible) and ThreadLocked.
     """
     clean = validate_draft(draft, rules)
 
@@ -320,6 +347,11 @@ def post_comment(
             .values(reply_count=Comment.reply_count + 1)
         )
     session.flush()
+    # Notifications (issue 5): subscription and outbox rows commit with the comment.
+    if notifications is not None:
+        notify_rules.record_new_comment(
+            session, thread, comment, clean.notify, notifications, author.secret, now
+        )
     return PostedComment(
         comment=comment,
         edit_token=token,

@@ -1,0 +1,336 @@
+"""Emails: composed from templates/email/, sent by SMTP, into a folder, or to the console.
+
+Header safety: every header is set through ``email.message.EmailMessage`` with
+the modern SMTP policy and addresses through ``email.headerregistry.Address``,
+which refuse CR and LF; before that, reader-supplied text bound for a header
+(names, titles) has its control characters turned into spaces, so a name with a
+line break still gives one clean header instead of a refused message. An
+address with a control character cannot be sent (UnsendableMessage).
+
+Threading: each comment has one Message-ID, ``<comment-ID@DOMAIN>``, the same
+for every recipient (as mailing lists do); In-Reply-To names the comment it
+answers (or the thread, ``<thread-ID@DOMAIN>``, for a top-level comment), and
+References the thread and the comment's ancestors, so mail clients nest them.
+Sending the same row again after a crash reuses its Message-ID, so a duplicate
+is recognisable as one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import smtplib
+import ssl
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Protocol, TextIO
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from comments_service import sanitize
+from comments_service.config import Settings, SmtpSettings
+from comments_service.services.notifications import (
+    REASON_REPLY,
+    CommentContext,
+    ThreadContext,
+)
+
+SUBJECT_CHARS = 160
+NAME_CHARS = 80
+# Controls (C0, DEL, C1) and Unicode line/paragraph separators: never in a header.
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SPACES = re.compile(r"\s+")
+
+_templates = Environment(
+    loader=PackageLoader("comments_service", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+class UnsendableMessage(ValueError):
+    """The message cannot be built (e.g. an address with a line break): retrying won't help."""
+
+
+class MailTransport(Protocol):
+    def send(self, message: EmailMessage) -> None:
+        """Deliver one message, or raise."""
+
+
+# ---- what goes into headers ---------------------------------------------------------
+
+
+def header_text(value: str | None, limit: int) -> str:
+    """Text safe for one header: controls and line breaks become spaces, then trimmed."""
+    text = _SPACES.sub(" ", _HEADER_UNSAFE.sub(" ", value or "")).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def mail_address(addr_spec: str, display_name: str = "") -> Address:
+    """An Address, or UnsendableMessage when the address could inject or is malformed."""
+    if _HEADER_UNSAFE.search(addr_spec) or addr_spec.count("@") != 1:
+        raise UnsendableMessage("recipient address is not sendable")
+    try:
+        return Address(display_name=header_text(display_name, NAME_CHARS), addr_spec=addr_spec)
+    except (ValueError, IndexError) as exc:
+        raise UnsendableMessage("recipient address is not sendable") from exc
+
+
+@dataclass(frozen=True)
+class MailIdentity:
+    """Who sends, the Message-ID domain, and where links point; from Settings."""
+
+    from_address: str
+    from_name: str
+    domain: str
+    base_url: str
+    unsubscribe_mailto: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MailIdentity:
+        base = settings.public_base_url
+        domain = settings.notifications.message_id_domain or urlsplit(base).hostname or "localhost"
+        return cls(
+            from_address=settings.notifications.from_address,
+            from_name=settings.notifications.from_name,
+            domain=domain,
+            base_url=base,
+            unsubscribe_mailto=settings.notifications.unsubscribe_mailto,
+        )
+
+    def message_id(self, local: str) -> str:
+        return f"<{local}@{self.domain}>"
+
+
+def comment_message_id(identity: MailIdentity, comment_id: int) -> str:
+    return identity.message_id(f"comment-{comment_id}")
+
+
+def thread_message_id(identity: MailIdentity, thread_id: int) -> str:
+    return identity.message_id(f"thread-{thread_id}")
+
+
+def comment_link(ctx: CommentContext) -> str | None:
+    """The comment's anchor on its article, when the thread knows the article's URL."""
+    if not ctx.thread_url:
+        return None
+    return f"{ctx.thread_url.split('#', 1)[0]}#comment-{ctx.comment_id}"
+
+
+def quoted_text(html: str) -> str:
+    """The comment as plain text (sanitize.to_text), for the text part and, escaped, HTML."""
+    return sanitize.to_text(html)
+
+
+def _new_message(
+    identity: MailIdentity, recipient: str, subject: str, message_id: str, now: datetime
+) -> EmailMessage:
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = mail_address(identity.from_address, identity.from_name)
+    message["To"] = mail_address(recipient)
+    message["Subject"] = header_text(subject, SUBJECT_CHARS)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id
+    # RFC 3834: tells vacation responders not to answer.
+    message["Auto-Submitted"] = "auto-generated"
+    return message
+
+
+def _set_bodies(message: EmailMessage, template: str, context: dict[str, object]) -> None:
+    message.set_content(_templates.get_template(f"email/{template}.txt").render(context))
+    message.add_alternative(
+        _templates.get_template(f"email/{template}.html").render(context), subtype="html"
+    )
+
+
+# ---- the three emails ---------------------------------------------------------------
+
+
+def compose_comment_email(
+    identity: MailIdentity,
+    ctx: CommentContext,
+    recipient: str,
+    reason: str,
+    unsubscribe_url: str,
+    now: datetime,
+) -> EmailMessage:
+    """A new comment for one subscriber, threaded, with one-click unsubscribe (RFC 8058)."""
+    author = header_text(ctx.author_name, NAME_CHARS) or "Someone"
+    title = header_text(ctx.thread_title or ctx.article_key, SUBJECT_CHARS)
+    is_reply = reason == REASON_REPLY
+    subject = (f"{author} replied to your comment on {title}" if is_reply
+               else f"New comment by {author} on {title}")
+    message = _new_message(identity, recipient, subject,
+                           comment_message_id(identity, ctx.comment_id), now)
+
+    parent = (comment_message_id(identity, ctx.reply_to_id) if ctx.reply_to_id
+              else thread_message_id(identity, ctx.thread_id))
+    references = [thread_message_id(identity, ctx.thread_id)]
+    references += [comment_message_id(identity, i) for i in ctx.ancestor_ids]
+    if parent not in references:
+        references.append(parent)
+    message["In-Reply-To"] = parent
+    message["References"] = " ".join(references)
+
+    unsubscribe = [f"<{unsubscribe_url}>"]
+    if identity.unsubscribe_mailto:
+        token = unsubscribe_url.rsplit("/", 1)[-1]
+        unsubscribe.append(
+            f"<mailto:{identity.unsubscribe_mailto}?subject={quote('unsubscribe ' + token)}>"
+        )
+    message["List-Unsubscribe"] = ", ".join(unsubscribe)
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["List-Id"] = f"<{ctx.site_slug}.{identity.domain}>"
+
+    _set_bodies(message, "comment", {
+        "author": author,
+        "title": title,
+        "site_name": header_text(ctx.site_name, NAME_CHARS),
+        "is_reply": is_reply,
+        "text": quoted_text(ctx.body_html),
+        "comment_url": comment_link(ctx),
+        "unsubscribe_url": unsubscribe_url,
+    })
+    return message
+
+
+def compose_confirmation(
+    identity: MailIdentity,
+    thread: ThreadContext,
+    recipient: str,
+    confirm_url: str,
+    outbox_id: int,
+    now: datetime,
+) -> EmailMessage:
+    """The double opt-in email: one link, nothing else sent until it is followed."""
+    title = header_text(thread.title or thread.article_key, SUBJECT_CHARS)
+    site_name = header_text(thread.site_name, NAME_CHARS)
+    message = _new_message(identity, recipient, f"Confirm notifications from {site_name}",
+                           identity.message_id(f"confirm-{outbox_id}"), now)
+    _set_bodies(message, "confirm", {
+        "title": title,
+        "site_name": site_name,
+        "article_url": thread.url,
+        "confirm_url": confirm_url,
+    })
+    return message
+
+
+def compose_moderator_notice(
+    identity: MailIdentity,
+    ctx: CommentContext,
+    recipient: str,
+    reason: str,
+    outbox_id: int,
+    now: datetime,
+) -> EmailMessage:
+    """Tells a moderator a comment is pending approval or was flagged."""
+    author = header_text(ctx.author_name, NAME_CHARS) or "Someone"
+    title = header_text(ctx.thread_title or ctx.article_key, SUBJECT_CHARS)
+    what = "waits for approval" if reason == "pending" else "was flagged"
+    message = _new_message(identity, recipient, f"A comment by {author} {what}: {title}",
+                           identity.message_id(f"moderator-{outbox_id}"), now)
+    _set_bodies(message, "moderator", {
+        "author": author,
+        "title": title,
+        "what": what,
+        "site_name": header_text(ctx.site_name, NAME_CHARS),
+        "text": quoted_text(ctx.body_html),
+        "comment_url": comment_link(ctx),
+        "comment_id": ctx.comment_id,
+    })
+    return message
+
+
+# ---- transports ---------------------------------------------------------------------
+
+
+def _envelope(message: EmailMessage) -> tuple[str, list[str]]:
+    sender = message["From"].addresses[0].addr_spec
+    recipients = [address.addr_spec for address in message["To"].addresses]
+    return sender, recipients
+
+
+class SmtpTransport:
+    """smtplib, one connection per message: plain, STARTTLS or implicit TLS; optional login."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def _tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.settings.ca_file or None)
+
+    def send(self, message: EmailMessage) -> None:
+        s = self.settings
+        if s.security == "ssl":
+            connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout_seconds, context=self._tls_context()
+            )
+        else:
+            connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+        with connection:
+            if s.security == "starttls":
+                connection.starttls(context=self._tls_context())
+            if s.username:
+                connection.login(s.username, s.password)
+            sender, recipients = _envelope(message)
+            connection.send_message(message, from_addr=sender, to_addrs=recipients)
+
+
+class FileTransport:
+    """Development: each message as an .eml file in a folder (written whole, then renamed).
+
+    The file name comes from the Message-ID and the recipient, so sending the
+    same message again replaces its file, as a mailbox would dedupe it.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        message_id = re.sub(r"[^A-Za-z0-9_.@-]", "", str(message["Message-ID"]))
+        to = hashlib.sha256(str(message["To"]).encode()).hexdigest()[:10]
+        target = self.folder / f"{message_id}-{to}.eml"
+        fd, temp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(message.as_bytes())
+        Path(temp).replace(target)
+
+
+class ConsoleTransport:
+    """Development: each message written to standard output."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def send(self, message: EmailMessage) -> None:
+        stream = self.stream or sys.stdout
+        text = message.as_bytes(policy=policy.default).decode("utf-8", "replace")
+        with self._lock:
+            stream.write(f"{'-' * 72}\n{text}\n")
+            stream.flush()
+
+
+def transport_for(settings: Settings, instance_path: Path) -> MailTransport:
+    """The configured transport (notifications.transport, default per environment)."""
+    kind = settings.mail_transport
+    if kind == "smtp":
+        return SmtpTransport(settings.smtp)
+    if kind == "console":
+        return ConsoleTransport()
+    folder = settings.notifications.mail_dir
+    return FileTransport(Path(folder) if folder else instance_path / "mail")

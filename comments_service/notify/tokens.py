@@ -1,0 +1,88 @@
+"""Signed links in emails: confirm an address, change or stop a subscription.
+
+itsdangerous with the app's SECRET_KEY and one salt per purpose, so a token made
+for one action is refused by the other. Confirmation links expire
+(notifications.confirmation_max_age_seconds); unsubscribe links do not, as
+RFC 8058 one-click unsubscribe must keep working for old emails. A token carries
+only ids and the keyed address hash, never the address.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+CONFIRM_SALT = "comments_service.notify.confirm"
+MANAGE_SALT = "comments_service.notify.manage"
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+class InvalidToken(ValueError):
+    """The token was not made by this service for this purpose, was altered, or expired."""
+
+    def __init__(self, *, expired: bool = False) -> None:
+        self.is_expired = expired
+        super().__init__("expired link" if expired else "invalid link")
+
+
+@dataclass(frozen=True)
+class LinkClaim:
+    """What a valid token vouches for: this address (by hash), about this thread."""
+
+    address_hash: str
+    thread_id: int
+
+
+def _claim(data: object) -> LinkClaim:
+    if not isinstance(data, dict):
+        raise InvalidToken()
+    hashed, thread_id = data.get("a"), data.get("t")
+    if not isinstance(hashed, str) or not _HASH.match(hashed):
+        raise InvalidToken()
+    if not isinstance(thread_id, int) or isinstance(thread_id, bool) or thread_id < 1:
+        raise InvalidToken()
+    return LinkClaim(hashed, thread_id)
+
+
+def confirm_token(secret: str, claim: LinkClaim) -> str:
+    return URLSafeTimedSerializer(secret, salt=CONFIRM_SALT).dumps(
+        {"a": claim.address_hash, "t": claim.thread_id}
+    )
+
+
+def read_confirm_token(secret: str, token: str, max_age_seconds: int) -> LinkClaim:
+    """The claim of a confirmation token. Raises InvalidToken (is_expired when too old)."""
+    serializer = URLSafeTimedSerializer(secret, salt=CONFIRM_SALT)
+    try:
+        return _claim(serializer.loads(token, max_age=max_age_seconds))
+    except BadData as exc:
+        raise InvalidToken(expired=isinstance(exc, SignatureExpired)) from None
+
+
+def manage_token(secret: str, claim: LinkClaim) -> str:
+    return URLSafeSerializer(secret, salt=MANAGE_SALT).dumps(
+        {"a": claim.address_hash, "t": claim.thread_id}
+    )
+
+
+def read_manage_token(secret: str, token: str) -> LinkClaim:
+    """The claim of an unsubscribe / manage token. Raises InvalidToken."""
+    try:
+        return _claim(URLSafeSerializer(secret, salt=MANAGE_SALT).loads(token))
+    except BadData:
+        raise InvalidToken() from None
+
+
+# Where the links point (routes of notify/pages.py, under the public base URL).
+CONFIRM_PATH = "/notify/confirm/"
+UNSUBSCRIBE_PATH = "/notify/unsubscribe/"
+
+
+def confirm_url(base_url: str, secret: str, claim: LinkClaim) -> str:
+    return f"{base_url.rstrip('/')}{CONFIRM_PATH}{confirm_token(secret, claim)}"
+
+
+def unsubscribe_url(base_url: str, secret: str, claim: LinkClaim) -> str:
+    return f"{base_url.rstrip('/')}{UNSUBSCRIBE_PATH}{manage_token(secret, claim)}"
