@@ -28,7 +28,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check comments_service tests
+	$(BIN)/ruff check comments_service tests benchmarks
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

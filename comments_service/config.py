@@ -104,6 +104,12 @@ class ObservabilitySettings:
 
 
 @dataclass(frozen=True)
+class ImportSettings:
+    batch_size: int
+    max_body_chars: int
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     enabled: bool
     site: str
@@ -119,6 +125,7 @@ class Settings:
     counts: CountSettings
     limits: LimitSettings
     observability: ObservabilitySettings
+    importing: ImportSettings
     demo: DemoSettings
 
     @property
