@@ -44,7 +44,11 @@ _STATUSES = {
 }
 # comment_type values that are readers' comments; pingbacks and trackbacks are not.
 _COMMENT_TYPES = {"", "comment"}
-_BLOCK_HTML = re.compile(r"<(p|pre)\b", re.IGNORECASE)
+# Block elements wpautop does not wrap in a paragraph; text inside <p> and <li> is
+# already in a block and only gets its line breaks.
+_BLOCK_TAG = re.compile(r"(</?(?:p|li|ul|ol|blockquote)\b[^>]*>)", re.IGNORECASE)
+_HOLDS_TEXT = re.compile(r"<(/?)(p|li)\b", re.IGNORECASE)
+_PRE = re.compile(r"<pre\b", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
@@ -58,16 +62,30 @@ def _wp(element: Element, name: str) -> str | None:
 
 
 def paragraphs(text: str) -> str:
-    """WordPress's line breaks as HTML: blank lines part paragraphs, a newline is <br>.
+    """WordPress's line breaks as HTML, as wpautop shows them.
 
-    Text that already has paragraph or pre blocks is left as it is (WordPress
-    would not add breaks inside a <pre> either).
+    Outside block elements, blank lines part paragraphs; everywhere, a single
+    newline is a <br>. Text with a <pre> is left as it is (its newlines are its
+    own), and so are the block elements' own tags.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text or _BLOCK_HTML.search(text):
+    if not text or _PRE.search(text):
         return text
-    blocks = (block.strip() for block in _BLANK_LINE.split(text))
-    return "".join(f"<p>{block.replace(chr(10), '<br>')}</p>" for block in blocks if block)
+    out: list[str] = []
+    inside_text_block = 0
+    for index, part in enumerate(_BLOCK_TAG.split(text)):
+        if index % 2:  # a block tag
+            out.append(part)
+            holds = _HOLDS_TEXT.match(part)
+            if holds:
+                inside_text_block += -1 if holds[1] else 1
+        elif inside_text_block > 0:
+            out.append(part.strip("\n").replace("\n", "<br>"))
+        else:
+            for block in _BLANK_LINE.split(part):
+                if block.strip():
+                    out.append(f"<p>{block.strip().replace(chr(10), '<br>')}</p>")
+    return "".join(out)
 
 
 def _parse_gmt(text: str | None) -> datetime:

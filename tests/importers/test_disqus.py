@@ -43,7 +43,8 @@ def test_threads_are_keyed_by_url_path_with_titles_and_closed_state(app, session
     assert threads[HELLO].url == "https://blog.example/2019/hello-world/"
     assert threads[HELLO].created_at == at("2019-03-01T09:00:00Z")
     assert threads[CAFE].title == "Café crème ☕"
-    assert threads[DEEP].is_locked and not threads[HELLO].is_locked
+    assert threads[DEEP].is_locked
+    assert not threads[HELLO].is_locked
 
 
 def test_hello_thread_keeps_nesting_authors_dates_and_statuses(app, session, site_row):
@@ -163,7 +164,8 @@ def test_second_import_of_the_same_file_adds_nothing(app, session, site_row):
     before = {key: thread_rows(session, site_row, key) for key in (HELLO, CAFE, DEEP)}
     second = import_disqus(app, session, site_row)
     assert (first.comments_imported, second.comments_imported) == (15, 0)
-    assert second.already_present == 15 and second.threads_created == 0
+    assert second.already_present == 15
+    assert second.threads_created == 0
     assert session.query(Comment).count() == 15
     assert {key: thread_rows(session, site_row, key) for key in before} == before
     assert_tree_consistent(session)
