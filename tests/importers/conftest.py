@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -29,8 +30,6 @@ def run_import(app: Flask, session: Session, site: Site, records: Iterable[Recor
     settings = app.extensions["comments_settings"]
     options = settings.importing
     if importing:
-        import dataclasses
-
         options = dataclasses.replace(options, **importing)
     return loader.load(session, site, records, rules=settings.comments, settings=options,
                        secret=app.config["SECRET_KEY"])
