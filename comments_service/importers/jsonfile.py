@@ -117,6 +117,8 @@ def read_export(source: IO[bytes]) -> Iterator[Record]:
             elif prefix == _COMMENT and event == "start_map":
                 builder = ijson.ObjectBuilder()
                 builder.event(event, value)
+            elif prefix == _COMMENT and event != "end_array":
+                yield _comment(value, thread_id, "")  # a string, number or list: skipped
             elif prefix in ("format", "version", "site"):
                 header[prefix] = value
             elif prefix == "threads" and event == "start_array":
