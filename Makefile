@@ -33,7 +33,7 @@ test: $(VENV)/.installed-test /usr/bin/chromium
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check comments_service tests
+	$(BIN)/ruff check comments_service tests benchmarks
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

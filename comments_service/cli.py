@@ -1,13 +1,16 @@
-"""The `comments-service` command: serve, migrate, create-site, list-sites, worker,
-outbox, webhook."""
+"""The `comments-service` command: serve, migrate, sites, worker, outbox, webhook,
+import, export."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
+import sys
 import threading
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from flask import Flask
@@ -16,10 +19,13 @@ from sqlalchemy import select
 
 from comments_service.app import create_app
 from comments_service.config import ConfigError, Settings, load_settings, replace_section
-from comments_service.errors import ApiError, ValidationFailed
+from comments_service.errors import ApiError, SiteNotFound, ValidationFailed
 from comments_service.extensions import db
+from comments_service.importers import disqus, isso, jsonfile, loader, wordpress
+from comments_service.importers.loader import ImportReport
+from comments_service.importers.records import ImportFileError, KeyFrom, Record
 from comments_service.models import Site
-from comments_service.services import outbox, sites, webhooks
+from comments_service.services import export, outbox, sites, webhooks
 
 
 def _app(settings: Settings | None = None, *, with_worker: bool = False) -> Flask:
@@ -272,6 +278,186 @@ def webhook_remove(slug: str, url: str) -> None:
             raise click.ClickException(f"site {slug!r} has no webhook {url}")
         db.session.commit()
     click.echo(f"webhook {url} removed from {slug}")
+
+
+
+
+# ---- moving in and out: import, export ----------------------------------------
+
+
+class _ReadingBar:
+    """A file object that moves a progress bar as the importer reads it."""
+
+    def __init__(self, raw: IO[bytes], bar: Any) -> None:
+        self._raw = raw
+        self._bar = bar
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._bar.update(len(data))
+        return data
+
+
+class _WritingBar:
+    """The loader's progress, as a click progress bar (on a terminal only)."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._bar: Any = None
+
+    def writing(self, total: int) -> None:
+        self._bar = click.progressbar(length=total, label=self._label, file=sys.stderr)
+        self._bar.__enter__()
+
+    def written(self, count: int) -> None:
+        self._bar.update(count)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def _show_report(report: ImportReport) -> None:
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(report.imported_by_status.items()))
+    click.echo(
+        f"imported {report.comments_imported} comments ({statuses or 'none'}); "
+        f"{report.threads_created} new threads; "
+        f"{report.already_present} already present; {len(report.skipped)} skipped"
+    )
+    if report.emails_dropped or report.websites_dropped:
+        click.echo(
+            f"left out as invalid: {report.emails_dropped} email addresses, "
+            f"{report.websites_dropped} websites"
+        )
+    for item in report.skipped:
+        click.echo(f"skipped {item.source_id}: {item.reason}")
+
+
+def _run_import(
+    slug: str, path: Path, read: Callable[[Any], Iterable[Record]], *, opens_file: bool = True
+) -> None:
+    """Import the records ``read`` yields from path into site ``slug``, with progress."""
+    app = _app()
+    settings: Settings = app.extensions["comments_settings"]
+    is_tty = sys.stdout.isatty()
+    with app.app_context():
+        try:
+            site = sites.get_site(db.session, slug)
+        except SiteNotFound as exc:
+            raise click.ClickException(
+                f"no site {slug!r}: create it first with `comments-service create-site`"
+            ) from exc
+        writing = _WritingBar("writing comments") if is_tty else None
+        with contextlib.ExitStack() as stack:
+            source: Any = path
+            if opens_file:
+                source = stack.enter_context(path.open("rb"))
+                if is_tty:
+                    bar = stack.enter_context(
+                        click.progressbar(
+                            length=path.stat().st_size, label="reading", file=sys.stderr
+                        )
+                    )
+                    source = _ReadingBar(source, bar)
+            try:
+                report = loader.load(
+                    db.session,
+                    site,
+                    read(source),
+                    rules=settings.comments,
+                    settings=settings.importing,
+                    secret=app.config["SECRET_KEY"],
+                    progress=writing,
+                )
+            except ImportFileError as exc:
+                raise click.ClickException(f"{path}: {exc}") from exc
+            finally:
+                if writing is not None:
+                    writing.close()
+    _show_report(report)
+
+
+_FILE = click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+_SITE = click.option("--site", "slug", required=True, help="Slug of the site to import into.")
+_KEY_FROM = click.option(
+    "--key-from",
+    type=click.Choice([key.value for key in KeyFrom]),
+    default=KeyFrom.URL_PATH.value,
+    show_default=True,
+    help="What becomes a thread's article key: the path (and query) of the page's URL, "
+    "the source's own identifier, or the whole URL.",
+)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import comments from Disqus, WordPress, Isso, or an export of this service.
+
+    Running the same import again adds nothing; every skipped item is listed.
+    """
+
+
+@import_group.command("disqus")
+@_FILE
+@_SITE
+@_KEY_FROM
+def import_disqus(file: Path, slug: str, key_from: str) -> None:
+    """Import a Disqus export (XML) into a site; identifier = the thread's <id>."""
+    _run_import(slug, file, lambda source: disqus.read_disqus(source, KeyFrom(key_from)))
+
+
+@import_group.command("wordpress")
+@_FILE
+@_SITE
+@_KEY_FROM
+def import_wordpress(file: Path, slug: str, key_from: str) -> None:
+    """Import a WordPress export (WXR) into a site; identifier = the post's wp:post_id."""
+    _run_import(slug, file, lambda source: wordpress.read_wordpress(source, KeyFrom(key_from)))
+
+
+@import_group.command("isso")
+@_FILE
+@_SITE
+@_KEY_FROM
+def import_isso(file: Path, slug: str, key_from: str) -> None:
+    """Import an Isso database (its SQLite file, read-only) into a site."""
+    _run_import(
+        slug, file, lambda path: isso.read_isso(path, KeyFrom(key_from)), opens_file=False
+    )
+
+
+@import_group.command("json")
+@_FILE
+@_SITE
+def import_json(file: Path, slug: str) -> None:
+    """Import a file written by `comments-service export` into a site."""
+    _run_import(slug, file, jsonfile.read_export)
+
+
+@main.command("export")
+@click.option("--site", "slug", required=True, help="Slug of the site to export.")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_command(slug: str, file: Path) -> None:
+    """Write every thread and comment of a site to FILE (JSON, emails included: keep it private).
+
+    The file appears complete or not at all: it is written beside FILE and renamed.
+    """
+    app = _app()
+    with app.app_context():
+        try:
+            site = sites.get_site(db.session, slug)
+        except SiteNotFound as exc:
+            raise click.ClickException(f"no site {slug!r}") from exc
+        partial = file.with_name(f".{file.name}.partial")
+        try:
+            with partial.open("w", encoding="utf-8") as out:
+                summary = export.export_site(db.session, site, out, datetime.now(UTC))
+            partial.replace(file)
+        finally:
+            partial.unlink(missing_ok=True)
+    click.echo(f"exported {summary.comments} comments in {summary.threads} threads to {file}")
 
 
 if __name__ == "__main__":

@@ -169,6 +169,12 @@ class WidgetSettings:
 
 
 @dataclass(frozen=True)
+class ImportSettings:
+    batch_size: int
+    max_body_chars: int
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     enabled: bool
     site: str
@@ -187,6 +193,7 @@ class Settings:
     widget: WidgetSettings
     notifications: NotificationSettings
     smtp: SmtpSettings
+    importing: ImportSettings
     demo: DemoSettings
 
     @property

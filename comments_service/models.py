@@ -38,6 +38,7 @@ MAX_TITLE = 1000
 MAX_URL = 2048
 MAX_NAME = 255
 MAX_EMAIL = 320
+MAX_IMPORT_KEY = 200
 
 PATH_SEGMENT_WIDTH = 10
 """Digits per id in Comment.path; 10 digits cover ids up to 9,999,999,999."""
@@ -121,6 +122,9 @@ class Comment(db.Model):
         Index("ix_comments_top_by_score", "thread_id", "depth", "score", "created_at", "id"),
         # A branch in depth-first order, for replies under a page of top-level comments.
         Index("ix_comments_branch", "root_id", "path"),
+        # importers: one row per source comment and thread; import_key first, so the
+        # importer's "already imported?" lookup by key (joined to the site) uses it.
+        UniqueConstraint("import_key", "thread_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +168,9 @@ class Comment(db.Model):
     client_hash: Mapped[str | None] = mapped_column(String(64))
     # SHA-256 of the edit token handed to the author once, at creation.
     edit_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # importers: where an imported comment came from ("disqus:123", "isso:7"), so that
+    # running the same import again adds nothing; None for comments posted here.
+    import_key: Mapped[str | None] = mapped_column(String(MAX_IMPORT_KEY))
 
     @property
     def is_visible(self) -> bool:

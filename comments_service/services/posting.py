@@ -210,9 +210,23 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _avatar_seed(secret: str, draft: _CleanDraft, client_hash: str | None) -> str:
-    identity = (draft.author_email or draft.author_name or client_hash or "anonymous").lower()
+def avatar_seed(secret: str, email: str | None, name: str | None, client_hash: str | None) -> str:
+    """A keyed hash of who wrote a comment, for drawing its avatar (importers use it too)."""
+    identity = (email or name or client_hash or "anonymous").lower()
     return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def attach_point(parent_path: str, max_depth: int) -> tuple[int | None, str, int]:
+    """(parent id, parent path, depth) for a reply to the comment at parent_path.
+
+    A reply deeper than max_depth attaches beside its parent, under the ancestor at
+    the cap; with max_depth 0 every reply is top-level.
+    """
+    segments = parent_path.split(".")
+    keep = min(len(segments), max_depth)
+    if keep == 0:
+        return None, "", 0
+    return int(segments[keep - 1]), ".".join(segments[:keep]), keep
 
 
 # ---- threads ------------------------------------------------------------------
@@ -296,12 +310,7 @@ def post_comment(
             raise ValidationFailed(fields={"parent_id": "That comment is in another thread."})
         if parent.status != CommentStatus.VISIBLE.value:
             raise ValidationFailed(fields={"parent_id": "That comment is no longer shown."})
-        segments = parent.path.split(".")
-        keep = min(len(segments), rules.max_depth)
-        if keep > 0:
-            attach_path = ".".join(segments[:keep])
-            attach_id = int(segments[keep - 1])
-            depth = keep
+        attach_id, attach_path, depth = attach_point(parent.path, rules.max_depth)
 
     token = secrets.token_urlsafe(32)
     comment = Comment(
@@ -313,7 +322,9 @@ def post_comment(
         author_name=clean.author_name or rules.anonymous_name,
         author_email=clean.author_email,
         author_website=clean.author_website,
-        avatar_seed=_avatar_seed(author.secret, clean, author.client_hash),
+        avatar_seed=avatar_seed(
+            author.secret, clean.author_email, clean.author_name, author.client_hash
+        ),
         body_markdown=clean.body,
         body_html=sanitize.render(clean.body),
         status=CommentStatus.VISIBLE.value,

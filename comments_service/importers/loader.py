@@ -1,0 +1,492 @@
+"""Writing imported records into a site: threads, nesting, counters and idempotency.
+
+Every importer's records go through here, in two steps.
+
+1. Stage (staging.py). Records are written, as they are read, into a throwaway
+   SQLite file on disk, which keeps the first of two equal ids, finds the level of
+   every comment in the source tree (a comment whose parent is not in the file is
+   skipped, and its replies with it), and the deleted comments left with no
+   replies (skipped: a placeholder exists only to hold replies). Nothing is
+   written to the database before the whole file is read, so a file that turns out
+   broken or hostile changes nothing.
+
+2. Write. Comments go in level by level (every top-level comment, then their
+   replies, ...), oldest first within a level, so that a parent always has its id
+   and path before its replies and siblings get ids in date order (replies are
+   shown in path order). Each batch is one multi-row INSERT, one UPDATE of paths
+   and root ids, counter increments by SQL expressions (as services/posting.py
+   does, so a live site keeps counting right), then a commit. A comment whose
+   import_key the site already has is not written again: a second run adds
+   nothing, and a run that was cut short resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import bindparam, case, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from comments_service import sanitize
+from comments_service.clients import hash_address
+from comments_service.config import CommentSettings, ImportSettings
+from comments_service.importers.records import Body, Record, Skipped
+from comments_service.importers.staging import Staging, stage
+from comments_service.models import (
+    Comment,
+    CommentStatus,
+    Site,
+    Thread,
+    UTCDateTime,
+    path_segment,
+)
+from comments_service.services.posting import (
+    attach_point,
+    avatar_seed,
+    clean_body,
+    clean_web_url,
+    get_or_create_thread,
+)
+
+log = logging.getLogger(__name__)
+
+# As services/posting.py: no control characters in one-line fields.
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_SPACES = re.compile(r"\s+")
+
+class LoadProgress(Protocol):
+    """What the loader tells a progress display while it writes."""
+
+    def writing(self, total: int) -> None: ...
+
+    def written(self, count: int) -> None: ...
+
+
+class _NoProgress:
+    def writing(self, total: int) -> None:
+        pass
+
+    def written(self, count: int) -> None:
+        pass
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and every item it left out with the reason."""
+
+    threads_created: int = 0
+    comments_imported: int = 0
+    already_present: int = 0
+    imported_by_status: Counter[str] = field(default_factory=Counter)
+    emails_dropped: int = 0
+    websites_dropped: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+# ---- field rules ---------------------------------------------------------------
+
+
+def _one_line(value: str | None, limit: int) -> str | None:
+    """Trimmed, control characters out, whitespace folded, cut to limit; None if empty."""
+    if value is None:
+        return None
+    value = _SPACES.sub(" ", _ANY_CONTROL.sub(" ", value)).strip()[:limit].strip()
+    return value or None
+
+
+# Another system's HTML says some things with tags our allow-list lacks: bold and italic
+# as <b> and <i>, which keep their meaning as <strong> and <em>; and script and style
+# elements, whose content is code, not text a reader wrote (bleach would keep it as
+# text). These rewrites only choose what the sanitizer is given: its output is still
+# all that is stored.
+_BOLD_OR_ITALIC = re.compile(r"<(/?)(b|i)(?=[\s>/])[^>]*>", re.IGNORECASE)
+_CODE_ELEMENT = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_STRONGER = {"b": "strong", "i": "em"}
+
+
+def _with_meaning(html: str) -> str:
+    html = _CODE_ELEMENT.sub("", html)
+    return _BOLD_OR_ITALIC.sub(
+        lambda match: f"<{match[1]}{_STRONGER[match[2].lower()]}>", html
+    )
+
+
+def bodies(body: Body, rules: CommentSettings) -> tuple[str, str]:
+    """(body_markdown, body_html) for a source body, through the one sanitizer.
+
+    HTML is cleaned by the allow-list (its plain text is kept as the Markdown
+    source, for a moderator who edits it); Markdown is rendered as a reader's is.
+    """
+    # clean_body's error messages are for readers (empty, too long): not used here.
+    if body.html is not None:
+        html = sanitize.clean(_with_meaning(clean_body(body.html, rules, {})))
+        markdown = body.markdown if body.markdown is not None else sanitize.to_text(html)
+        return clean_body(markdown, rules, {}), html
+    markdown = clean_body(body.markdown or "", rules, {})
+    return markdown, sanitize.render(markdown)
+
+
+def _key_problem(key: str, rules: CommentSettings) -> str | None:
+    if not key:
+        return "has no article key (try another --key-from)"
+    if _ANY_CONTROL.search(key):
+        return "has control characters in its article key"
+    if len(key) > rules.max_article_key_chars:
+        return f"has an article key longer than {rules.max_article_key_chars} characters"
+    return None
+
+
+# ---- writing ----------------------------------------------------------------------
+
+_COMMENTS = Comment.__table__
+_THREADS = Thread.__table__
+
+_BATCH_QUERY = """
+SELECT c.seq, c.source_id, c.import_key, c.thread_source_id, c.parent_source_id,
+       c.status, c.created_at, c.fields,
+       p.db_id AS parent_db_id, p.db_path AS parent_db_path,
+       p.db_thread_id AS parent_db_thread_id
+FROM comment c LEFT JOIN comment p ON p.source_id = c.parent_source_id
+WHERE c.level = ? AND c.is_dropped = 0 AND (c.created_at, c.seq) > (?, ?)
+ORDER BY c.created_at, c.seq
+LIMIT ?
+"""
+
+_SET_PATH = (
+    update(_COMMENTS)
+    .where(_COMMENTS.c.id == bindparam("b_id"))
+    .values(path=bindparam("b_path"), root_id=bindparam("b_root"))
+)
+_ADD_CHILDREN = (
+    update(_COMMENTS)
+    .where(_COMMENTS.c.id == bindparam("b_id"))
+    .values(child_count=_COMMENTS.c.child_count + bindparam("b_count"))
+)
+_ADD_REPLIES = (
+    update(_COMMENTS)
+    .where(_COMMENTS.c.id == bindparam("b_id"))
+    .values(reply_count=_COMMENTS.c.reply_count + bindparam("b_count"))
+)
+_SET_REPLY_TO = (
+    update(_COMMENTS)
+    .where(_COMMENTS.c.id == bindparam("b_id"))
+    .values(reply_to_id=bindparam("b_reply_to"))
+)
+_LAST = bindparam("b_last", type_=UTCDateTime())
+_ADD_TO_THREAD = (
+    update(_THREADS)
+    .where(_THREADS.c.id == bindparam("b_id"))
+    .values(
+        total_count=_THREADS.c.total_count + bindparam("b_total"),
+        visible_count=_THREADS.c.visible_count + bindparam("b_visible"),
+        version=_THREADS.c.version + 1,
+        last_comment_at=case(
+            (or_(_THREADS.c.last_comment_at.is_(None), _THREADS.c.last_comment_at < _LAST), _LAST),
+            else_=_THREADS.c.last_comment_at,
+        ),
+    )
+)
+
+
+@dataclass
+class _NewComment:
+    seq: int
+    values: dict[str, Any]
+    parent_path: str  # path of the comment it hangs under ("" for top level)
+
+
+class _Writer:
+    def __init__(
+        self,
+        session: Session,
+        site: Site,
+        staging: Staging,
+        rules: CommentSettings,
+        secret: str,
+        report: ImportReport,
+    ) -> None:
+        self.session = session
+        self.site = site
+        self.staging = staging
+        self.rules = rules
+        self.secret = secret
+        self.report = report
+
+    def run(self, batch_size: int, progress: LoadProgress) -> None:
+        db = self.staging.db
+        total, top = db.execute(
+            "SELECT count(*), max(level) FROM comment WHERE level IS NOT NULL AND is_dropped = 0"
+        ).fetchone()
+        progress.writing(total)
+        for level in range(0 if top is None else top + 1):
+            after: tuple[str, int] = ("", 0)
+            while rows := db.execute(_BATCH_QUERY, (level, *after, batch_size)).fetchall():
+                self._write_batch(rows)
+                progress.written(len(rows))
+                after = (rows[-1]["created_at"], rows[-1]["seq"])
+        self._restore_reply_to(batch_size)
+
+    def _skip(self, row: sqlite3.Row, reason: str) -> None:
+        self.report.skipped.append(Skipped(row["source_id"], reason))
+
+    def _existing(self, keys: list[str]) -> dict[str, tuple[int, str, int]]:
+        rows = self.session.execute(
+            select(Comment.import_key, Comment.id, Comment.path, Comment.thread_id)
+            .join(Thread, Thread.id == Comment.thread_id)
+            .where(Thread.site_id == self.site.id, Comment.import_key.in_(keys))
+        )
+        return {key: (ident, path, thread) for key, ident, path, thread in rows}
+
+    def _thread_id(self, source_id: str, first_comment_at: datetime) -> int | str:
+        """The database id of a staged thread (created on first use), or why it has none."""
+        row = self.staging.db.execute(
+            "SELECT article_key, title, url, created_at, is_locked, db_id FROM thread"
+            " WHERE source_id = ?",
+            (source_id,),
+        ).fetchone()
+        if row is None:
+            return f"its thread {source_id} is not in the file"
+        if row["db_id"] is not None:
+            return int(row["db_id"])
+        key = (row["article_key"] or "").strip()
+        problem = _key_problem(key, self.rules)
+        if problem is not None:
+            return f"its thread {source_id} {problem}"
+        thread = self.session.execute(
+            select(Thread).where(Thread.site_id == self.site.id, Thread.article_key == key)
+        ).scalar_one_or_none()
+        if thread is None:
+            created_at = row["created_at"]
+            thread = get_or_create_thread(
+                self.session,
+                self.site,
+                key,
+                _one_line(row["title"], self.rules.max_title_chars),
+                clean_web_url(row["url"], self.rules.max_url_chars)[0],
+                datetime.fromisoformat(created_at) if created_at else first_comment_at,
+            )
+            if row["is_locked"]:
+                thread.is_locked = True
+            self.session.flush()
+            self.report.threads_created += 1
+        self.staging.db.execute(
+            "UPDATE thread SET db_id = ? WHERE source_id = ?", (thread.id, source_id)
+        )
+        return thread.id
+
+    def _values(self, row: sqlite3.Row, thread_id: int) -> _NewComment:
+        rules = self.rules
+        fields = json.loads(row["fields"])
+        status = row["status"]
+        parent_id: int | None = None
+        reply_to_id: int | None = None
+        parent_path = ""
+        depth = 0
+        if row["parent_db_id"] is not None:
+            reply_to_id = row["parent_db_id"]
+            parent_id, parent_path, depth = attach_point(row["parent_db_path"], rules.max_depth)
+        address = fields["client_address"]
+        client_hash = hash_address(address, self.secret) if address else None
+        if status == CommentStatus.DELETED.value:
+            # As services/posting.py leaves a deleted comment that has replies.
+            name = email = website = None
+            markdown = html = ""
+            seed = avatar_seed(self.secret, None, None, client_hash)
+        else:
+            raw_name = _one_line(fields["author_name"], rules.max_name_chars)
+            name = raw_name or rules.anonymous_name
+            email = self._email(fields["author_email"])
+            website, problem = clean_web_url(fields["author_website"], rules.max_website_chars)
+            if problem:
+                self.report.websites_dropped += 1
+            markdown, html = bodies(Body(html=fields["html"], markdown=fields["markdown"]), rules)
+            seed = avatar_seed(self.secret, email, raw_name, client_hash)
+        edited_at = fields["edited_at"]
+        values = {
+            "thread_id": thread_id,
+            "parent_id": parent_id,
+            "reply_to_id": reply_to_id,
+            "root_id": None,
+            "depth": depth,
+            "path": "",
+            "author_name": name,
+            "author_email": email,
+            "author_website": website,
+            "avatar_seed": seed,
+            "body_markdown": markdown,
+            "body_html": html,
+            "status": status,
+            "score": int(fields["score"]),
+            "child_count": 0,
+            "reply_count": 0,
+            "created_at": datetime.fromisoformat(row["created_at"]),
+            "edited_at": datetime.fromisoformat(edited_at) if edited_at else None,
+            "client_hash": client_hash,
+            "edit_token_hash": None,
+            "import_key": row["import_key"],
+        }
+        return _NewComment(seq=row["seq"], values=values, parent_path=parent_path)
+
+    def _email(self, value: str | None) -> str | None:
+        email = _one_line(value, 10 * self.rules.max_email_chars)
+        if email is None:
+            return None
+        try:
+            if len(email) > self.rules.max_email_chars:
+                raise EmailNotValidError("too long")
+            return validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            self.report.emails_dropped += 1
+            return None
+
+    def _write_batch(self, rows: list[sqlite3.Row]) -> None:
+        existing = self._existing([row["import_key"] for row in rows])
+        threads: dict[str, int | str] = {}
+        new: list[_NewComment] = []
+        placed: list[tuple[int, str, int, int, int]] = []  # db id, path, thread, is_new, seq
+        for row in rows:
+            if row["import_key"] in existing:
+                ident, path, thread_id = existing[row["import_key"]]
+                placed.append((ident, path, thread_id, 0, row["seq"]))
+                self.report.already_present += 1
+                continue
+            source_thread = row["thread_source_id"]
+            if source_thread not in threads:
+                created_at = datetime.fromisoformat(row["created_at"])
+                threads[source_thread] = self._thread_id(source_thread, created_at)
+            thread = threads[source_thread]
+            if isinstance(thread, str):
+                self._skip(row, thread)
+                continue
+            parent = row["parent_source_id"]
+            if parent is not None and row["parent_db_id"] is None:
+                self._skip(row, f"its parent {parent} was skipped")
+                continue
+            if parent is not None and row["parent_db_thread_id"] != thread:
+                self._skip(row, f"its parent {parent} is in another thread")
+                continue
+            new.append(self._values(row, thread))
+        if new:
+            placed.extend(self._insert(new))
+        self.session.commit()
+        self.staging.db.executemany(
+            "UPDATE comment SET db_id = ?, db_path = ?, db_thread_id = ?, is_new = ?"
+            " WHERE seq = ?",
+            placed,
+        )
+        self.staging.db.commit()
+
+    def _insert(self, new: list[_NewComment]) -> list[tuple[int, str, int, int, int]]:
+        """Insert a batch, set paths and root ids, and move the counters; return placements."""
+        ids = self.session.execute(
+            insert(_COMMENTS).returning(_COMMENTS.c.id, sort_by_parameter_order=True),
+            [comment.values for comment in new],
+        ).scalars().all()
+        paths: list[dict[str, Any]] = []
+        placed: list[tuple[int, str, int, int, int]] = []
+        children: Counter[int] = Counter()
+        replies: Counter[int] = Counter()
+        threads: dict[int, dict[str, Any]] = {}
+        for comment, ident in zip(new, ids, strict=True):
+            values = comment.values
+            own = path_segment(ident)
+            path = f"{comment.parent_path}.{own}" if comment.parent_path else own
+            root = int(comment.parent_path.split(".")[0]) if comment.parent_path else ident
+            paths.append({"b_id": ident, "b_path": path, "b_root": root})
+            placed.append((ident, path, values["thread_id"], 1, comment.seq))
+            status = values["status"]
+            is_visible = status == CommentStatus.VISIBLE.value
+            if values["parent_id"] is not None:
+                children[values["parent_id"]] += 1
+                if is_visible:
+                    replies[root] += 1
+            counts = threads.setdefault(
+                values["thread_id"],
+                {"b_id": values["thread_id"], "b_total": 0, "b_visible": 0, "b_last": None},
+            )
+            counts["b_total"] += status != CommentStatus.DELETED.value
+            counts["b_visible"] += is_visible
+            if counts["b_last"] is None or values["created_at"] > counts["b_last"]:
+                counts["b_last"] = values["created_at"]
+            self.report.comments_imported += 1
+            self.report.imported_by_status[status] += 1
+        self.session.execute(_SET_PATH, paths)
+        if children:
+            self.session.execute(
+                _ADD_CHILDREN, [{"b_id": i, "b_count": n} for i, n in children.items()]
+            )
+        if replies:
+            self.session.execute(
+                _ADD_REPLIES, [{"b_id": i, "b_count": n} for i, n in replies.items()]
+            )
+        self.session.execute(_ADD_TO_THREAD, list(threads.values()))
+        return placed
+
+    def _restore_reply_to(self, batch_size: int) -> None:
+        """Where the source says a reply answered another comment than its parent
+        (our export, for replies the depth cap moved), point reply_to_id there."""
+        rows = self.staging.db.execute(
+            "SELECT c.db_id, r.db_id AS reply_to FROM comment c"
+            " LEFT JOIN comment r ON r.source_id = c.reply_to_source_id"
+            " WHERE c.is_new = 1 AND c.reply_to_is_parent = 0"
+            " AND c.reply_to_source_id IS NOT c.parent_source_id"
+        )
+        while batch := rows.fetchmany(batch_size):
+            params = [{"b_id": row["db_id"], "b_reply_to": row["reply_to"]} for row in batch]
+            self.session.execute(_SET_REPLY_TO, params)
+            self.session.commit()
+
+
+# ---- the service --------------------------------------------------------------------
+
+
+def load(
+    session: Session,
+    site: Site,
+    records: Iterable[Record],
+    *,
+    rules: CommentSettings,
+    settings: ImportSettings,
+    secret: str,
+    progress: LoadProgress | None = None,
+    work_dir: Path | None = None,
+) -> ImportReport:
+    """Write an importer's records into ``site``; return what was done and what was skipped.
+
+    Reads all of ``records`` into a staging file in ``work_dir`` (the system's
+    temporary folder by default) before writing anything, then writes and
+    commits in batches of ``settings.batch_size``: unlike other services, this one
+    commits, so that a long import holds no long transaction. Bodies go through
+    sanitize.clean (HTML) or sanitize.render (Markdown); replies deeper than
+    ``rules.max_depth`` attach at the cap; comments whose import_key the site
+    already has are counted as already present and not written again. Raises
+    ImportFileError (from the importer) before any write when the source cannot
+    be read.
+    """
+    report = ImportReport()
+    with Staging(work_dir) as staging:
+        stage(staging, records, settings, report.skipped)
+        staging.place(report.skipped)
+        writer = _Writer(session, site, staging, rules, secret, report)
+        writer.run(settings.batch_size, progress or _NoProgress())
+    log.info(
+        "import_finished",
+        extra={
+            "site": site.slug,
+            "threads_created": report.threads_created,
+            "comments_imported": report.comments_imported,
+            "already_present": report.already_present,
+            "skipped": len(report.skipped),
+        },
+    )
+    return report
