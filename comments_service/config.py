@@ -84,14 +84,43 @@ class CountSettings:
     max_articles: int
 
 
+LIMIT_STRATEGIES = ("fixed-window", "moving-window", "sliding-window-counter")
+STORAGE_ERROR_POLICIES = ("fallback", "allow", "refuse")
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name}: {value!r} is not one of {', '.join(choices)}")
+
+
 @dataclass(frozen=True)
 class LimitSettings:
     enabled: bool
     storage_uri: str
     strategy: str
+    key_prefix: str
+    on_storage_error: str
+    storage_timeout_s: float
     post_per_client: str
+    post_per_email: str
+    post_per_thread: str
     edit_per_client: str
     read_per_client: str
+    flag_per_client: str
+    subscribe_per_client: str
+    subscribe_per_email: str
+
+    def __post_init__(self) -> None:
+        from limits import parse_many
+
+        _check_choice("limits.strategy", self.strategy, LIMIT_STRATEGIES)
+        _check_choice("limits.on_storage_error", self.on_storage_error, STORAGE_ERROR_POLICIES)
+        for f in dataclasses.fields(self):
+            if f.name.endswith(("_per_client", "_per_email", "_per_thread")):
+                try:
+                    parse_many(getattr(self, f.name))
+                except ValueError as exc:
+                    raise ConfigError(f"limits.{f.name}: {exc}") from exc
 
 
 @dataclass(frozen=True)

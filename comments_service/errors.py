@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from flask_limiter.errors import RateLimitExceeded
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,12 @@ class RateLimited(ApiError):
     message = "Too many requests. Please wait a moment and try again."
 
 
+class RateLimitUnavailable(ApiError):
+    status = 503
+    code = "rate_limit_unavailable"
+    message = "The service cannot take requests just now. Please try again shortly."
+
+
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
@@ -171,6 +178,14 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         # Flask-Limiter adds Retry-After and X-RateLimit-* in its after_request hook.
         return _respond(RateLimited.status, RateLimited.code, RateLimited.message)
+
+    @app.errorhandler(StorageError)
+    def handle_limits_storage_down(error: StorageError) -> Response:
+        # Reaches here only with [limits] on_storage_error = "refuse".
+        db.session.rollback()
+        log.error("rate_limit_storage_unavailable", extra={"error_type": type(error).__name__})
+        problem = RateLimitUnavailable()
+        return _respond(problem.status, problem.code, problem.message)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Response:

@@ -8,7 +8,16 @@ from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body, query_args
 from comments_service.extensions import db, limiter
-from comments_service.limits import edit_limit, post_limit, read_limit
+from comments_service.limits import (
+    edit_limit,
+    email_key,
+    lacks_field,
+    post_email_limit,
+    post_limit,
+    post_thread_limit,
+    read_limit,
+    thread_key,
+)
 from comments_service.schemas import (
     CommentEdit,
     DeletedOut,
@@ -32,7 +41,12 @@ def _edit_token() -> str | None:
     return request.headers.get(EDIT_TOKEN.name)
 
 
+# Innermost first: of equal windows, X-RateLimit-* headers describe the per-client limit.
 @api.post("/sites/<site_slug>/comments")
+@limiter.limit(post_thread_limit, key_func=thread_key, exempt_when=lacks_field("article"))
+@limiter.limit(
+    post_email_limit, key_func=email_key("author_email"), exempt_when=lacks_field("author_email")
+)
 @limiter.limit(post_limit)
 @documented(
     "Post a comment to an article (its thread is created on the first), or a reply.",
