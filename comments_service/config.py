@@ -86,6 +86,7 @@ class CountSettings:
 
 LIMIT_STRATEGIES = ("fixed-window", "moving-window", "sliding-window-counter")
 STORAGE_ERROR_POLICIES = ("fallback", "allow", "refuse")
+SPAM_ACTIONS = ("reject", "hold")
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
@@ -124,6 +125,33 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class SpamSettings:
+    enabled: bool
+    action: str
+    form_token_required: bool
+    form_token_min_seconds: int
+    form_token_max_age_seconds: int
+    max_links: int
+    blocked_words: tuple[str, ...]
+    duplicate_window_seconds: int
+    checker_url: str
+    checker_key: str = field(repr=False)
+    checker_timeout_s: float
+    checker_sends_address: bool
+
+    def __post_init__(self) -> None:
+        _check_choice("spam.action", self.action, SPAM_ACTIONS)
+        if self.form_token_min_seconds >= self.form_token_max_age_seconds:
+            raise ConfigError(
+                "spam.form_token_min_seconds must be below form_token_max_age_seconds"
+            )
+        if self.checker_url and not self.checker_url.startswith(("http://", "https://")):
+            raise ConfigError("spam.checker_url must be an http:// or https:// URL")
+        if self.checker_timeout_s <= 0:
+            raise ConfigError("spam.checker_timeout_s must be positive")
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     enabled: bool
     site: str
@@ -138,6 +166,7 @@ class Settings:
     threads: ThreadSettings
     counts: CountSettings
     limits: LimitSettings
+    spam: SpamSettings
     demo: DemoSettings
 
     @property

@@ -106,6 +106,11 @@ class CommentGone(Conflict):
     message = "This comment has been deleted."
 
 
+class DuplicateComment(Conflict):
+    code = "duplicate_comment"
+    message = "You have already posted this comment."
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"
@@ -122,6 +127,17 @@ class ValidationFailed(ApiError):
     status = 422
     code = "validation_failed"
     message = "Some fields are not valid."
+
+
+class SpamRejected(ApiError):
+    # Deliberately the same words whichever rule tripped: naming the rule would
+    # teach a spammer what to change.
+    status = 422
+    code = "spam_rejected"
+    message = (
+        "Sorry, this comment could not be accepted. Please review it and try again "
+        "in a moment."
+    )
 
 
 class RateLimited(ApiError):

@@ -121,6 +121,10 @@ class Comment(db.Model):
         Index("ix_comments_top_by_score", "thread_id", "depth", "score", "created_at", "id"),
         # A branch in depth-first order, for replies under a page of top-level comments.
         Index("ix_comments_branch", "root_id", "path"),
+        # Recent comments of one author, by client or by email: the duplicate rule
+        # (services/spam.py) looks them up in one query.
+        Index("ix_comments_client_recent", "client_hash", "created_at"),
+        Index("ix_comments_email_recent", "author_email", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -49,10 +49,11 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"  # port 1: nothing listens, connections are
 
 @pytest.fixture
 def build(make_app: Any) -> Any:
-    """make_app with limits on and the site 'news'; returns (app, client)."""
+    """make_app with limits on (spam rules off) and the site 'news'; returns (app, client)."""
 
     def make(server: dict[str, Any] | None = None, **limits: Any) -> tuple[Flask, FlaskClient]:
-        app = make_app(limits={"enabled": True, **limits}, server=server or {})
+        app = make_app(limits={"enabled": True, **limits}, spam={"enabled": False},
+                       server=server or {})
         with app.app_context():
             if db.session.execute(select(Site.id).where(Site.slug == SITE)).first() is None:
                 sites.create_site(db.session, SITE, "News", [], datetime.now(UTC))
@@ -357,6 +358,7 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[list[str], str]]:
         "COMMENTS_LIMITS_STORAGE_URI": REDIS_URL,
         "COMMENTS_LIMITS_KEY_PREFIX": prefix,
         "COMMENTS_LIMITS_READ_PER_CLIENT": "3 per minute",
+        "COMMENTS_SPAM_ENABLED": "false",
         "COMMENTS_DEMO_ENABLED": "false",
     }
     processes: list[subprocess.Popen[bytes]] = []

@@ -11,9 +11,12 @@ from comments_service.api import (  # noqa: E402
     comments,
     cors,
     counts,
+    form_tokens,
     openapi,
     site_config,
     threads,
 )
 
-__all__ = ["api", "comments", "cors", "counts", "openapi", "site_config", "threads"]
+__all__ = [
+    "api", "comments", "cors", "counts", "form_tokens", "openapi", "site_config", "threads",
+]

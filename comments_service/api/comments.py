@@ -21,6 +21,7 @@ from comments_service.limits import (
 from comments_service.schemas import (
     CommentEdit,
     DeletedOut,
+    HeldCommentOut,
     NewComment,
     PostedCommentOut,
     RepliesPageOut,
@@ -30,7 +31,9 @@ from comments_service.schemas import (
     iso,
     replies_page_dict,
 )
-from comments_service.services import posting, threads
+from comments_service.services import posting, spam, threads
+
+HELD_MESSAGE = "Thanks! Your comment will appear once a moderator has approved it."
 
 EDIT_TOKEN = HeaderParam(
     "X-Edit-Token", "The edit_token returned when the comment was posted.", required=True
@@ -49,9 +52,10 @@ def _edit_token() -> str | None:
 )
 @limiter.limit(post_limit)
 @documented(
-    "Post a comment to an article (its thread is created on the first), or a reply.",
+    "Post a comment to an article (its thread is created on the first), or a reply. "
+    "202: held for moderation, not shown until approved.",
     body=NewComment,
-    responses={201: PostedCommentOut},
+    responses={201: PostedCommentOut, 202: HeldCommentOut},
     errors=(400, 403, 404, 409, 413, 415, 422, 429),
     tags=("comments",),
 )
@@ -59,6 +63,7 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
     site = context.site(site_slug)
     payload = json_body(NewComment)
     settings = context.settings()
+    signals = context.spam_signals(payload.hp, payload.form_token)
     posted = posting.post_comment(
         db.session,
         site,
@@ -75,8 +80,12 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
         context.author(),
         settings.comments,
         context.now(),
+        screening=spam.Screening(settings.spam, signals),
     )
     db.session.commit()
+    if not posted.comment.is_visible:
+        held = {"id": posted.comment.id, "status": "pending", "message": HELD_MESSAGE}
+        return jsonify(held), 202, {"Cache-Control": "no-store"}
     body = {
         "comment": comment_dict(threads.node_from_comment(posted.comment)),
         "edit_token": posted.edit_token,
@@ -113,9 +122,10 @@ def get_comment(site_slug: str, comment_id: int) -> Response:
 def edit_comment(site_slug: str, comment_id: int) -> Response:
     site = context.site(site_slug)
     payload = json_body(CommentEdit)
+    settings = context.settings()
     comment = posting.edit_comment(
         db.session, site, comment_id, _edit_token(), payload.body,
-        context.settings().comments, context.now(),
+        settings.comments, context.now(), spam_rules=settings.spam,
     )
     db.session.commit()
     return jsonify({"comment": comment_dict(threads.node_from_comment(comment))})
