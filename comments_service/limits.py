@@ -178,10 +178,28 @@ def is_exempt_request() -> bool:
 # ---- the limiter ----------------------------------------------------------------------
 
 
+_RETRY_AFTER = "Retry-After"
+_OWN_RETRY_AFTER = "comments_own_retry_after"
+
+
+def _remember_own_retry_after(response: Response) -> Response:
+    """Note the Retry-After the response had before Flask-Limiter's hook (e.g. a 503's)."""
+    setattr(g, _OWN_RETRY_AFTER, response.headers.get(_RETRY_AFTER))
+    return response
+
+
 def _retry_after_only_on_429(response: Response) -> Response:
-    """Flask-Limiter sets Retry-After on every limited response; only a 429 means it."""
+    """Flask-Limiter sets Retry-After on every limited response; only a 429 means it.
+
+    On any other response, put back what the app itself said: nothing, or the
+    Retry-After of, say, a 503 (which Flask-Limiter would have raised to its reset).
+    """
     if response.status_code != 429:
-        response.headers.pop("Retry-After", None)
+        own = g.get(_OWN_RETRY_AFTER)
+        if own is None:
+            response.headers.pop(_RETRY_AFTER, None)
+        else:
+            response.headers[_RETRY_AFTER] = own
     return response
 
 
@@ -224,10 +242,12 @@ class AppLimiter(Limiter):
         self._storage_options = {}
         self._header_mapping = {}
         self._in_memory_fallback = []
-        # Registered before Flask-Limiter's own after_request hook so that it runs
-        # after it: Flask runs after_request hooks last-registered first.
+        # Flask runs after_request hooks last-registered first, so these two bracket
+        # Flask-Limiter's own header hook: one notes the app's Retry-After before
+        # it, the other restores it after.
         app.after_request(_retry_after_only_on_429)
         super().init_app(app)
+        app.after_request(_remember_own_retry_after)
 
 
 def storage_options(settings: Settings) -> dict[str, Any]:

@@ -412,3 +412,22 @@ def test_counters_in_redis_hold_no_address_or_email(two_servers) -> None:
         store.delete(*keys)
     finally:
         store.close()
+
+
+def test_retry_after_the_app_sets_itself_survives_on_other_statuses(build, monkeypatch) -> None:
+    from comments_service.errors import ApiError
+    from comments_service.services import posting
+
+    class BrieflyDown(ApiError):
+        status = 503
+        code = "unavailable"
+
+    def unavailable(*_args: Any, **_kwargs: Any) -> None:
+        raise BrieflyDown(headers={"Retry-After": "5"})
+
+    _, client = build(post_per_client="5 per minute")
+    monkeypatch.setattr(posting, "post_comment", unavailable)
+    response = post(client)
+    assert response.status_code == 503
+    assert "X-RateLimit-Limit" in response.headers, "the limiter did see this response"
+    assert response.headers["Retry-After"] == "5"

@@ -24,6 +24,7 @@ one duplicate query is the checker's HTTP request.
 from __future__ import annotations
 
 import functools
+import http.client
 import logging
 import re
 import urllib.parse
@@ -284,7 +285,8 @@ def ask_checker(
         future.cancel()
         log.warning("spam_checker_unavailable", extra={"reason": "timeout"})
         return None
-    except Exception as exc:  # any failure of the checker fails open
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        # Down, refused, reset, timed out, HTTP error status, malformed URL or answer.
         log.warning("spam_checker_unavailable", extra={"reason": type(exc).__name__})
         return None
     if answer in ("true", "false"):
