@@ -313,9 +313,9 @@ def _free_port() -> int:
 def _http(url: str, json_body: bytes | None = None) -> int:
     """Status of a GET (or, with a body, a JSON POST) to one of the test's own servers."""
     headers = {"Content-Type": "application/json"} if json_body else {}
-    request = urllib.request.Request(url, data=json_body, headers=headers)  # noqa: S310 - loopback
+    request = urllib.request.Request(url, data=json_body, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -368,7 +368,7 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[list[str], str]]:
             port = _free_port()
             log = tmp_path / f"server{n}.log"
             with log.open("wb") as out:
-                processes.append(subprocess.Popen(  # noqa: S603 - our own interpreter
+                processes.append(subprocess.Popen(
                     [sys.executable, "-c", "from comments_service.cli import main; main()",
                      "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                      "--no-migrate"],
