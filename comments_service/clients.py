@@ -36,3 +36,23 @@ def hash_address(address: str, secret: str) -> str:
     """Keyed hash of the anonymized address: stable per network, useless without the secret."""
     digest = hmac.new(secret.encode(), anonymize(address).encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+def rate_key(address: str, secret: str) -> str:
+    """Keyed hash naming one client for rate limits: an IPv4 address, or an IPv6 /64.
+
+    Narrower than ``anonymize`` (a limit per /24 would make neighbours share it),
+    but an IPv6 host usually owns a whole /64 and can rotate addresses inside it
+    at will, so it is counted as one client.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        network = address
+    else:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        prefix = 32 if ip.version == 4 else 64
+        network = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+    digest = hmac.new(secret.encode(), f"rate\n{network}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

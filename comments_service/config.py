@@ -84,15 +84,71 @@ class CountSettings:
     max_articles: int
 
 
+LIMIT_STRATEGIES = ("fixed-window", "moving-window", "sliding-window-counter")
+STORAGE_ERROR_POLICIES = ("fallback", "allow", "refuse")
+SPAM_ACTIONS = ("reject", "hold")
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name}: {value!r} is not one of {', '.join(choices)}")
+
+
 @dataclass(frozen=True)
 class LimitSettings:
     enabled: bool
     storage_uri: str
     strategy: str
+    key_prefix: str
+    on_storage_error: str
+    storage_timeout_s: float
     post_per_client: str
+    post_per_email: str
+    post_per_thread: str
     edit_per_client: str
     read_per_client: str
+    flag_per_client: str
     subscribe_per_client: str
+    subscribe_per_email: str
+
+    def __post_init__(self) -> None:
+        from limits import parse_many
+
+        _check_choice("limits.strategy", self.strategy, LIMIT_STRATEGIES)
+        _check_choice("limits.on_storage_error", self.on_storage_error, STORAGE_ERROR_POLICIES)
+        for f in dataclasses.fields(self):
+            if f.name.endswith(("_per_client", "_per_email", "_per_thread")):
+                try:
+                    parse_many(getattr(self, f.name))
+                except ValueError as exc:
+                    raise ConfigError(f"limits.{f.name}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class SpamSettings:
+    enabled: bool
+    action: str
+    form_token_required: bool
+    form_token_min_seconds: int
+    form_token_max_age_seconds: int
+    max_links: int
+    blocked_words: tuple[str, ...]
+    duplicate_window_seconds: int
+    checker_url: str
+    checker_key: str = field(repr=False)
+    checker_timeout_s: float
+    checker_sends_address: bool
+
+    def __post_init__(self) -> None:
+        _check_choice("spam.action", self.action, SPAM_ACTIONS)
+        if self.form_token_min_seconds >= self.form_token_max_age_seconds:
+            raise ConfigError(
+                "spam.form_token_min_seconds must be below form_token_max_age_seconds"
+            )
+        if self.checker_url and not self.checker_url.startswith(("http://", "https://")):
+            raise ConfigError("spam.checker_url must be an http:// or https:// URL")
+        if self.checker_timeout_s <= 0:
+            raise ConfigError("spam.checker_timeout_s must be positive")
 
 
 # ---- notifications (issue 5) ----------------------------------------------------
@@ -194,6 +250,7 @@ class Settings:
     notifications: NotificationSettings
     smtp: SmtpSettings
     importing: ImportSettings
+    spam: SpamSettings
     demo: DemoSettings
 
     @property

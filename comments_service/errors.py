@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from flask_limiter.errors import RateLimitExceeded
+from limits.errors import StorageError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -107,6 +108,11 @@ class CommentGone(Conflict):
     message = "This comment has been deleted."
 
 
+class DuplicateComment(Conflict):
+    code = "duplicate_comment"
+    message = "You have already posted this comment."
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"
@@ -131,6 +137,17 @@ class ServiceUnavailable(ApiError):
     message = "The service is briefly unavailable. Please try again in a moment."
 
 
+class SpamRejected(ApiError):
+    # Deliberately the same words whichever rule tripped: naming the rule would
+    # teach a spammer what to change.
+    status = 422
+    code = "spam_rejected"
+    message = (
+        "Sorry, this comment could not be accepted. Please review it and try again "
+        "in a moment."
+    )
+
+
 class RateLimited(ApiError):
     status = 429
     code = "rate_limited"
@@ -151,6 +168,12 @@ class OutboxRowNotFound(NotFound):
 
 
 # ---- end notifications -------------------------------------------------------------
+
+
+class RateLimitUnavailable(ApiError):
+    status = 503
+    code = "rate_limit_unavailable"
+    message = "The service cannot take requests just now. Please try again shortly."
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -226,6 +249,14 @@ def register_error_handlers(app: Flask) -> None:
         if error.connection_invalidated:
             return database_unavailable(error)
         return handle_unexpected(error)
+
+    @app.errorhandler(StorageError)
+    def handle_limits_storage_down(error: StorageError) -> Response:
+        # Reaches here only with [limits] on_storage_error = "refuse".
+        db.session.rollback()
+        log.error("rate_limit_storage_unavailable", extra={"error_type": type(error).__name__})
+        problem = RateLimitUnavailable()
+        return _respond(problem.status, problem.code, problem.message)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> Response:

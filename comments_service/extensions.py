@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from comments_service.clients import client_address
+from comments_service.limits import AppLimiter, client_key
 
 # Stable constraint names, so Alembic migrations can name what they alter.
 NAMING_CONVENTION = {
@@ -26,5 +25,6 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-# Limits are declared per route in limits.py; storage and strategy come from config.
-limiter = Limiter(key_func=client_address, default_limits=[])
+# Limits are declared per route with the providers in limits.py; storage, strategy and
+# failure handling come from config when create_app binds it.
+limiter = AppLimiter(key_func=client_key)

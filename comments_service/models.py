@@ -125,6 +125,10 @@ class Comment(db.Model):
         # importers: one row per source comment and thread; import_key first, so the
         # importer's "already imported?" lookup by key (joined to the site) uses it.
         UniqueConstraint("import_key", "thread_id"),
+        # Recent comments of one author, by client or by email: the duplicate rule
+        # (services/spam.py) looks them up in one query.
+        Index("ix_comments_client_recent", "client_hash", "created_at"),
+        Index("ix_comments_email_recent", "author_email", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

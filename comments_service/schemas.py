@@ -40,6 +40,19 @@ class NewComment(StrictModel):
         "none", description="Email the author about replies to their comments, or about "
         "every new comment in the thread. Needs author_email; nothing is sent until the "
         "address is confirmed once by a link.")
+    # Spam defences (services/spam.py); neither is ever stored.
+    hp: str | None = Field(
+        None,
+        max_length=1000,
+        description="Honeypot: the widget's hidden field, which people leave empty. Send "
+        "nothing or an empty string; any text marks the comment as spam.",
+    )
+    form_token: str | None = Field(
+        None,
+        max_length=200,
+        description="The token from GET /sites/{site_slug}/form-token, fetched when the form "
+        "was shown. Checked whenever sent; required when the service says so.",
+    )
 
 
 class CommentEdit(StrictModel):
@@ -128,6 +141,17 @@ class PostedCommentOut(StrictModel):
     edit_token: str = Field(description="Proves authorship for edits and deletion. "
                             "Returned once; keep it.")
     editable_until: datetime
+
+
+class HeldCommentOut(StrictModel):
+    id: int
+    status: Literal["pending"]
+    message: str = Field(description="Tell the reader their comment awaits moderation.")
+
+
+class FormTokenOut(StrictModel):
+    token: str = Field(description="Send it back as form_token with the comment.")
+    issued_at: datetime
 
 
 class SingleCommentOut(StrictModel):

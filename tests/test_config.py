@@ -71,3 +71,25 @@ def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert first == second
     assert len(first) >= 40
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"limits": {"strategy": "leaky-bucket"}}, r"limits\.strategy"),
+        ({"limits": {"on_storage_error": "panic"}}, r"limits\.on_storage_error"),
+        ({"limits": {"post_per_email": "lots per minute"}}, r"limits\.post_per_email"),
+        ({"spam": {"action": "shred"}}, r"spam\.action"),
+        ({"spam": {"form_token_min_seconds": 100, "form_token_max_age_seconds": 10}},
+         r"spam\.form_token_min_seconds"),
+        ({"spam": {"checker_url": "file:///etc/passwd"}}, r"spam\.checker_url"),
+    ],
+)
+def test_abuse_control_settings_with_bad_values_are_refused(overrides, named) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load_settings(overrides=overrides, environ={})
+
+
+def test_blocked_words_can_be_given_as_a_comma_list_in_the_environment() -> None:
+    settings = load_settings(environ={"COMMENTS_SPAM_BLOCKED_WORDS": "casino, buy followers"})
+    assert settings.spam.blocked_words == ("casino", "buy followers")

@@ -11,6 +11,7 @@ from comments_service.api import (  # noqa: E402
     comments,
     cors,
     counts,
+    form_tokens,
     openapi,
     site_config,
     subscriptions,
@@ -18,5 +19,6 @@ from comments_service.api import (  # noqa: E402
 )
 
 __all__ = [
-    "api", "comments", "cors", "counts", "openapi", "site_config", "subscriptions", "threads",
+    "api", "comments", "cors", "counts", "form_tokens", "openapi", "site_config",
+    "subscriptions", "threads",
 ]

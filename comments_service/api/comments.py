@@ -8,11 +8,21 @@ from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body, query_args
 from comments_service.extensions import db, limiter
-from comments_service.limits import edit_limit, post_limit, read_limit
+from comments_service.limits import (
+    edit_limit,
+    email_key,
+    lacks_field,
+    post_email_limit,
+    post_limit,
+    post_thread_limit,
+    read_limit,
+    thread_key,
+)
 from comments_service.metrics import COMMENTS_CREATED
 from comments_service.schemas import (
     CommentEdit,
     DeletedOut,
+    HeldCommentOut,
     NewComment,
     PostedCommentOut,
     RepliesPageOut,
@@ -22,7 +32,9 @@ from comments_service.schemas import (
     iso,
     replies_page_dict,
 )
-from comments_service.services import posting, threads
+from comments_service.services import posting, spam, threads
+
+HELD_MESSAGE = "Thanks! Your comment will appear once a moderator has approved it."
 
 EDIT_TOKEN = HeaderParam(
     "X-Edit-Token", "The edit_token returned when the comment was posted.", required=True
@@ -33,12 +45,18 @@ def _edit_token() -> str | None:
     return request.headers.get(EDIT_TOKEN.name)
 
 
+# Innermost first: of equal windows, X-RateLimit-* headers describe the per-client limit.
 @api.post("/sites/<site_slug>/comments")
+@limiter.limit(post_thread_limit, key_func=thread_key, exempt_when=lacks_field("article"))
+@limiter.limit(
+    post_email_limit, key_func=email_key("author_email"), exempt_when=lacks_field("author_email")
+)
 @limiter.limit(post_limit)
 @documented(
-    "Post a comment to an article (its thread is created on the first), or a reply.",
+    "Post a comment to an article (its thread is created on the first), or a reply. "
+    "202: held for moderation, not shown until approved.",
     body=NewComment,
-    responses={201: PostedCommentOut},
+    responses={201: PostedCommentOut, 202: HeldCommentOut},
     errors=(400, 403, 404, 409, 413, 415, 422, 429),
     tags=("comments",),
 )
@@ -46,6 +64,7 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
     site = context.site(site_slug)
     payload = json_body(NewComment)
     settings = context.settings()
+    signals = context.spam_signals(payload.hp, payload.form_token)
     posted = posting.post_comment(
         db.session,
         site,
@@ -64,9 +83,13 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
         settings.comments,
         context.now(),
         notifications=settings.notifications,
+        screening=spam.Screening(settings.spam, signals),
     )
     db.session.commit()
     COMMENTS_CREATED.labels(posted.comment.status).inc()
+    if not posted.comment.is_visible:
+        held = {"id": posted.comment.id, "status": "pending", "message": HELD_MESSAGE}
+        return jsonify(held), 202, {"Cache-Control": "no-store"}
     body = {
         "comment": comment_dict(threads.node_from_comment(posted.comment)),
         "edit_token": posted.edit_token,
@@ -103,9 +126,10 @@ def get_comment(site_slug: str, comment_id: int) -> Response:
 def edit_comment(site_slug: str, comment_id: int) -> Response:
     site = context.site(site_slug)
     payload = json_body(CommentEdit)
+    settings = context.settings()
     comment = posting.edit_comment(
         db.session, site, comment_id, _edit_token(), payload.body,
-        context.settings().comments, context.now(),
+        settings.comments, context.now(), spam_rules=settings.spam,
     )
     db.session.commit()
     return jsonify({"comment": comment_dict(threads.node_from_comment(comment))})

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, g
+from flask import current_app, g, request
 
 from comments_service.clients import client_address, hash_address
 from comments_service.config import Settings
 from comments_service.extensions import db
 from comments_service.models import Site
-from comments_service.services import sites
+from comments_service.services import sites, spam
 from comments_service.services.posting import Author
 
 
@@ -34,3 +34,14 @@ def author() -> Author:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def spam_signals(honeypot: str | None, form_token: str | None) -> spam.Signals:
+    """What the spam rules learn from this request besides the comment itself."""
+    return spam.Signals(
+        honeypot=honeypot,
+        form_token=form_token,
+        user_agent=request.user_agent.string or None,
+        referrer=request.referrer,
+        client_address=client_address(),
+    )

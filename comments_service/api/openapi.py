@@ -72,10 +72,11 @@ _ERROR_TEXT = {
     403: "Not allowed (origin or edit token).",
     404: "No such site or comment.",
     409: "Conflict with the current state (locked thread, edit window passed, "
-         "notifications off).",
+         "notifications off, duplicate comment).",
     413: "Request body too large.",
     415: "Body is not application/json.",
-    422: "Fields failed validation; see error.fields.",
+    422: "Fields failed validation (see error.fields), or the comment was refused as "
+    "spam (spam_rejected).",
     429: "Rate limited; see Retry-After.",
 }
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from comments_service import sanitize
-from comments_service.config import CommentSettings, NotificationSettings
+from comments_service.config import CommentSettings, NotificationSettings, SpamSettings
 from comments_service.errors import (
     CommentGone,
     CommentNotFound,
@@ -33,6 +33,7 @@ from comments_service.errors import (
 )
 from comments_service.models import Comment, CommentStatus, Site, Thread, path_segment
 from comments_service.services import notifications as notify_rules
+from comments_service.services import spam
 
 # C0 controls and DEL, except tab and newline (kept in bodies only).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -281,22 +282,45 @@ def post_comment(
     now: datetime,
     *,
     notifications: NotificationSettings | None = None,
+    screening: spam.Screening | None = None,
 ) -> PostedComment:
     """Store a new comment or reply; create the article's thread on its first comment.
 
     A reply deeper than ``rules.max_depth`` attaches beside its parent, at the cap,
-    remembering in reply_to_id the comment it answered. With ``notifications``
+    remembering in reply_to_id the comment it answered. With ``screening`` the
+    spam rules judge it first (services/spam.py): one held as spam is stored as
+    pending, counted in the thread's total but not shown. With ``notifications``
     given (and enabled), the author's notify choice and the comment's outbox rows
     are written in the same transaction. Raises ValidationFailed (bad fields,
-    unknown parent, parent in another thread or not visible) and ThreadLocked.
+    unknown parent, parent in another thread or not visible), ThreadLocked, and
+    with screening DuplicateComment and SpamRejected.
     """
     clean = validate_draft(draft, rules)
+    body_html = sanitize.render(clean.body)
 
     parent: Comment | None = None
     if draft.parent_id is not None:
         parent = session.get(Comment, draft.parent_id)
         if parent is None:
             raise ValidationFailed(fields={"parent_id": "That comment does not exist."})
+
+    # ---- spam screening (before any write: the checker may take its timeout) ----
+    status = CommentStatus.VISIBLE
+    if screening is not None:
+        candidate = spam.Candidate(
+            body=clean.body,
+            body_html=body_html,
+            author_name=clean.author_name,
+            author_email=clean.author_email,
+            author_website=clean.author_website,
+            permalink=clean.url,
+            is_reply=parent is not None,
+        )
+        status = spam.judge(
+            session, site, candidate, author.client_hash, author.secret, screening, now
+        )
+    is_visible = status == CommentStatus.VISIBLE
+    # ---- end of spam screening ----
 
     thread = get_or_create_thread(session, site, clean.article_key, clean.title, clean.url, now)
     if thread.is_locked:
@@ -326,8 +350,8 @@ def post_comment(
             author.secret, clean.author_email, clean.author_name, author.client_hash
         ),
         body_markdown=clean.body,
-        body_html=sanitize.render(clean.body),
-        status=CommentStatus.VISIBLE.value,
+        body_html=body_html,
+        status=status.value,
         score=0,
         child_count=0,
         reply_count=0,
@@ -342,8 +366,10 @@ def post_comment(
     comment.root_id = int(attach_path.split(".")[0]) if attach_path else comment.id
 
     # Counters move by SQL expressions, so concurrent posts never lose an update.
+    # A pending comment counts in the total and as its parent's child, not as visible.
     thread.total_count = Thread.total_count + 1
-    thread.visible_count = Thread.visible_count + 1
+    if is_visible:
+        thread.visible_count = Thread.visible_count + 1
     thread.version = Thread.version + 1
     thread.last_comment_at = now
     if attach_id is not None:
@@ -352,6 +378,7 @@ def post_comment(
             .where(Comment.id == attach_id)
             .values(child_count=Comment.child_count + 1)
         )
+    if attach_id is not None and is_visible:
         session.execute(
             update(Comment)
             .where(Comment.id == comment.root_id)
@@ -410,19 +437,25 @@ def edit_comment(
     body: str,
     rules: CommentSettings,
     now: datetime,
+    *,
+    spam_rules: SpamSettings | None = None,
 ) -> Comment:
     """Replace the body of the author's own comment within the edit window.
 
-    Raises CommentNotFound, InvalidEditToken, CommentGone, EditWindowClosed and
-    ValidationFailed (empty or long body).
+    With ``spam_rules``, a new body with too many links or a blocked word is
+    refused. Raises CommentNotFound, InvalidEditToken, CommentGone,
+    EditWindowClosed, ValidationFailed (empty or long body) and SpamRejected.
     """
     comment, thread = _authorized_comment(session, site, comment_id, token, rules, now)
     fields: dict[str, str] = {}
     clean = clean_body(body, rules, fields)
     if fields:
         raise ValidationFailed(fields=fields)
+    body_html = sanitize.render(clean)
+    if spam_rules is not None:
+        spam.check_edit(clean, body_html, spam_rules)
     comment.body_markdown = clean
-    comment.body_html = sanitize.render(clean)
+    comment.body_html = body_html
     comment.edited_at = now
     thread.version = Thread.version + 1
     session.flush()

@@ -119,6 +119,7 @@ def cluster(scale_database: str, tmp_path_factory: pytest.TempPathFactory) -> It
         "COMMENTS_DATABASE_POOL_TIMEOUT_S": "3",
         "COMMENTS_LIMITS_STORAGE_URI": REDIS_URL,
         "COMMENTS_LIMITS_POST_PER_CLIENT": f"{POSTS + LIMIT_HEADROOM} per hour",
+        "COMMENTS_LIMITS_POST_PER_THREAD": f"{10 * POSTS} per hour",
         "COMMENTS_SECURITY_SECRET_KEY": "scale-test-secret-key",
         "COMMENTS_DEMO_ENABLED": "false",
         "COMMENTS_OBSERVABILITY_LOG_LEVEL": "WARNING",

@@ -13,12 +13,15 @@ from comments_service.config import CommentSettings, load_settings
 from comments_service.errors import (
     CommentGone,
     CommentNotFound,
+    DuplicateComment,
     EditWindowClosed,
     InvalidEditToken,
+    SpamRejected,
     ThreadLocked,
     ValidationFailed,
 )
 from comments_service.models import Comment, CommentStatus, Site, Thread
+from comments_service.services import spam, threads
 from comments_service.services.posting import (
     Author,
     CommentDraft,
@@ -262,3 +265,75 @@ def test_deleted_with_replies_stays_as_erased_placeholder(session, site_row, rul
     assert thread_of(session).visible_count == 1
     with pytest.raises(CommentGone):
         edit_comment(session, site_row, top.comment.id, top.edit_token, "back", rules, NOW)
+
+
+# ---- spam screening (services/spam.py decides; posting stores and counts) -----------------
+
+
+def screened_post(
+    session: Session, site_row: Site, rules: CommentSettings, body: str = "Hello", *,
+    honeypot: str | None = None, parent: int | None = None, article: str = "a1",
+) -> PostedComment:
+    screening = spam.Screening(load_settings(environ={}).spam, spam.Signals(honeypot=honeypot))
+    draft = CommentDraft(article_key=article, body=body, parent_id=parent)
+    posted = post_comment(session, site_row, draft, AUTHOR, rules, NOW, screening=screening)
+    session.commit()
+    return posted
+
+
+def test_comment_held_as_spam_is_pending_and_counted_only_in_the_total(
+    session, site_row, rules
+) -> None:
+    site_row.settings = {"spam_action": "hold"}
+    posted = screened_post(session, site_row, rules, honeypot="http://spam.example")
+    assert posted.comment.status == CommentStatus.PENDING.value
+    thread = thread_of(session)
+    assert (thread.total_count, thread.visible_count) == (1, 0)
+
+
+def test_reply_held_as_spam_counts_as_a_child_but_not_as_a_visible_reply(
+    session, site_row, rules
+) -> None:
+    top = screened_post(session, site_row, rules).comment
+    site_row.settings = {"spam_action": "hold"}
+    screened_post(session, site_row, rules, "re", honeypot="x", parent=top.id)
+    session.refresh(top)
+    assert (top.child_count, top.reply_count) == (1, 0)
+    assert (thread_of(session).total_count, thread_of(session).visible_count) == (2, 1)
+
+
+def test_held_comment_is_not_in_the_public_thread(session, site_row, rules) -> None:
+    shown = screened_post(session, site_row, rules, "shown").comment
+    site_row.settings = {"spam_action": "hold"}
+    screened_post(session, site_row, rules, "held", honeypot="x")
+    page = threads.read_thread(session, threads.find_thread(session, site_row, "a1"),
+                               sort="oldest", cursor=None, limit=20, replies_per_comment=5)
+    assert [node.id for node in page.comments] == [shown.id]
+    assert threads.count_comments(session, site_row, ["a1"]) == {"a1": 1}
+
+
+def test_rejected_first_comment_leaves_no_thread_behind(session, site_row, rules) -> None:
+    with pytest.raises(SpamRejected):
+        screened_post(session, site_row, rules, honeypot="x", article="fresh")
+    session.rollback()
+    assert session.scalars(select(Thread).where(Thread.article_key == "fresh")).all() == []
+
+
+def test_posting_twice_the_same_body_is_refused_as_duplicate(session, site_row, rules) -> None:
+    screened_post(session, site_row, rules, "Same words")
+    with pytest.raises(DuplicateComment):
+        screened_post(session, site_row, rules, "Same words")
+
+
+def test_unscreened_posts_skip_the_spam_rules(session, site_row, rules) -> None:
+    post(session, site_row, rules, "Same words")
+    assert post(session, site_row, rules, "Same words").comment.is_visible
+
+
+def test_edit_adding_too_many_links_is_refused(session, site_row, rules) -> None:
+    posted = post(session, site_row, rules)
+    spam_rules = load_settings(environ={}).spam
+    links = " ".join(f"https://site{i}.example" for i in range(spam_rules.max_links + 1))
+    with pytest.raises(SpamRejected):
+        edit_comment(session, site_row, posted.comment.id, posted.edit_token, links, rules,
+                     NOW, spam_rules=spam_rules)

@@ -52,9 +52,12 @@ requires_chromium = pytest.mark.skipif(
 SERVICE_OVERRIDES: dict[str, dict[str, Any]] = {
     "security": {"secret_key": "widget-test-secret-not-for-production"},
     "threads": {"page_size": 5, "replies_per_comment": 3},
+    "spam": {"duplicate_window_seconds": 0},
     "limits": {
         "enabled": True,
         "post_per_client": "1000 per minute",
+        "post_per_email": "1000 per minute",
+        "post_per_thread": "1000 per minute",
         "edit_per_client": "1000 per minute",
         "read_per_client": "10000 per minute",
     },
