@@ -92,6 +92,24 @@ class LimitSettings:
     post_per_client: str
     edit_per_client: str
     read_per_client: str
+    flag_per_client: str
+    login_per_client: str
+
+
+@dataclass(frozen=True)
+class ModerationSettings:
+    flag_threshold: int
+    max_flag_text_chars: int
+    max_note_chars: int
+    queue_page_size: int
+    audit_page_size: int
+    max_page_size: int
+    max_bulk: int
+    min_password_chars: int
+    password_time_cost: int
+    password_memory_kib: int
+    password_parallelism: int
+    session_hours: int
 
 
 @dataclass(frozen=True)
@@ -109,11 +127,16 @@ class Settings:
     threads: ThreadSettings
     counts: CountSettings
     limits: LimitSettings
+    moderation: ModerationSettings
     demo: DemoSettings
 
     @property
     def is_production(self) -> bool:
         return self.server.environment == "production"
+
+    @property
+    def is_development(self) -> bool:
+        return self.server.environment == "development"
 
 
 def _section_types() -> dict[str, type]:

@@ -27,6 +27,14 @@ def read_limit() -> str:
     return _limits().limits.read_per_client
 
 
+def flag_limit() -> str:
+    return _limits().limits.flag_per_client
+
+
+def login_limit() -> str:
+    return _limits().limits.login_per_client
+
+
 def configure_limiter(app: Flask, settings: Settings) -> None:
     """Flask-Limiter's app.config keys from our [limits] section."""
     app.config.update(

@@ -29,7 +29,11 @@ from comments_service.services import sites
 
 POSTGRES_URL = os.environ.get("COMMENTS_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("COMMENTS_TEST_REDIS_URL", "")
-TABLES = ("comments", "threads", "sites")
+TABLES = (
+    # moderation
+    "audit_log", "bans", "flags", "moderator_tokens", "moderator_sites", "moderators",
+    "comments", "threads", "sites",
+)
 SITE_ORIGIN = "https://news.example"
 
 
