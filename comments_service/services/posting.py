@@ -32,6 +32,7 @@ from comments_service.errors import (
     ValidationFailed,
 )
 from comments_service.models import Comment, CommentStatus, Site, Thread, path_segment
+from comments_service.services import bans, moderation
 
 # C0 controls and DEL, except tab and newline (kept in bodies only).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -245,11 +246,15 @@ def post_comment(
     """Store a new comment or reply; create the article's thread on its first comment.
 
     A reply deeper than ``rules.max_depth`` attaches beside its parent, at the cap,
-    remembering in reply_to_id the comment it answered. Raises ValidationFailed
-    (bad fields, unknown parent, parent in another thread or not visible) and
-    ThreadLocked.
+    remembering in reply_to_id the comment it answered. Under pre-moderation
+    (site or thread) it is stored pending: counted in total_count, not shown.
+    Raises ValidationFailed (bad fields, unknown parent, parent in another
+    thread or not visible), Banned and ThreadLocked.
     """
     clean = validate_draft(draft, rules)
+    # moderation: a banned author (by email or network) posts nothing.
+    bans.ensure_not_banned(session, site, clean.author_email, author.client_hash,
+                           author.secret, now)
 
     parent: Comment | None = None
     if draft.parent_id is not None:
@@ -276,6 +281,11 @@ def post_comment(
             attach_id = int(segments[keep - 1])
             depth = keep
 
+    # moderation: pre-moderated comments wait as pending until approved.
+    status = (
+        CommentStatus.PENDING if moderation.is_premoderated(site, thread)
+        else CommentStatus.VISIBLE
+    )
     token = secrets.token_urlsafe(32)
     comment = Comment(
         thread_id=thread.id,
@@ -289,7 +299,7 @@ def post_comment(
         avatar_seed=_avatar_seed(author.secret, clean, author.client_hash),
         body_markdown=clean.body,
         body_html=sanitize.render(clean.body),
-        status=CommentStatus.VISIBLE.value,
+        status=status.value,
         score=0,
         child_count=0,
         reply_count=0,
@@ -304,8 +314,10 @@ def post_comment(
     comment.root_id = int(attach_path.split(".")[0]) if attach_path else comment.id
 
     # Counters move by SQL expressions, so concurrent posts never lose an update.
+    is_visible = status == CommentStatus.VISIBLE
     thread.total_count = Thread.total_count + 1
-    thread.visible_count = Thread.visible_count + 1
+    if is_visible:
+        thread.visible_count = Thread.visible_count + 1
     thread.version = Thread.version + 1
     thread.last_comment_at = now
     if attach_id is not None:
@@ -314,11 +326,12 @@ def post_comment(
             .where(Comment.id == attach_id)
             .values(child_count=Comment.child_count + 1)
         )
-        session.execute(
-            update(Comment)
-            .where(Comment.id == comment.root_id)
-            .values(reply_count=Comment.reply_count + 1)
-        )
+        if is_visible:
+            session.execute(
+                update(Comment)
+                .where(Comment.id == comment.root_id)
+                .values(reply_count=Comment.reply_count + 1)
+            )
     session.flush()
     return PostedComment(
         comment=comment,
@@ -400,22 +413,12 @@ def delete_comment(
     erased) so the thread keeps its shape; one without replies is removed.
     Raises CommentNotFound, InvalidEditToken, CommentGone, EditWindowClosed.
     """
-    comment, thread = _authorized_comment(session, site, comment_id, token, rules, now)
-    was_visible = comment.status == CommentStatus.VISIBLE.value
-    thread.total_count = Thread.total_count - 1
-    if was_visible:
-        thread.visible_count = Thread.visible_count - 1
-        if comment.depth > 0 and comment.root_id is not None:
-            session.execute(
-                update(Comment)
-                .where(Comment.id == comment.root_id)
-                .values(reply_count=Comment.reply_count - 1)
-            )
-    thread.version = Thread.version + 1
-
+    comment, _thread = _authorized_comment(session, site, comment_id, token, rules, now)
     deleted = DeletedComment(id=comment.id, is_placeholder=comment.child_count > 0)
+    # Counters move in services/moderation.py, the one home of status changes.
     if deleted.is_placeholder:
-        comment.status = CommentStatus.DELETED.value
+        moderation.change_status(session, comment, CommentStatus.DELETED,
+                                 reason="deleted by its author")
         comment.body_markdown = ""
         comment.body_html = ""
         comment.author_name = None
@@ -423,13 +426,8 @@ def delete_comment(
         comment.author_website = None
         comment.edit_token_hash = None
         comment.edited_at = now
+        comment.is_pinned = False
     else:
-        if comment.parent_id is not None:
-            session.execute(
-                update(Comment)
-                .where(Comment.id == comment.parent_id)
-                .values(child_count=Comment.child_count - 1)
-            )
-        session.delete(comment)
+        moderation.remove_comment(session, comment)
     session.flush()
     return deleted
