@@ -63,6 +63,14 @@ class CountsQuery(StrictModel):
     article: list[str] = Field(min_length=1, description="Repeat for each article key.")
 
 
+class NewFlag(StrictModel):
+    """A reader's report of a comment to the site's moderators."""
+
+    reason: Literal["spam", "abuse", "off_topic", "other"]
+    text: str | None = Field(None, description="What is wrong; required for reason "
+                             "\"other\" (moderation.max_flag_text_chars at most).")
+
+
 # ---- responses ------------------------------------------------------------
 
 
@@ -77,7 +85,11 @@ class CommentOut(StrictModel):
     parent_id: int | None
     reply_to_id: int | None
     depth: int
-    status: Literal["visible", "deleted"]
+    status: Literal["visible", "deleted", "pending"] = Field(
+        description="pending only in the author's own response to a post held for "
+        "moderation; such a comment is not shown to others until approved."
+    )
+    pinned: bool = Field(description="Pinned by a moderator: sorts first on every sort.")
     author: AuthorOut | None = Field(description="null for a deleted placeholder.")
     body_html: str = Field(description="Sanitized HTML; empty for a placeholder.")
     score: int
@@ -131,6 +143,11 @@ class CountsOut(StrictModel):
     counts: dict[str, int]
 
 
+class FlaggedOut(StrictModel):
+    flagged: bool
+    comment_id: int
+
+
 class PublicConfigOut(StrictModel):
     site: str
     name: str
@@ -141,6 +158,7 @@ class PublicConfigOut(StrictModel):
     edit_window_seconds: int
     page_size: int
     replies_per_comment: int
+    flags: bool = Field(description="Readers may flag comments for moderators.")
 
 
 class ErrorDetail(StrictModel):
@@ -170,13 +188,14 @@ def comment_dict(node: CommentNode) -> dict[str, Any]:
         author = {"name": node.author_name, "website": node.author_website,
                   "avatar": node.avatar}
         body_html = node.body_html
-        status = "visible"
+        status = "pending" if node.is_pending else "visible"
     return {
         "id": node.id,
         "parent_id": node.parent_id,
         "reply_to_id": node.reply_to_id,
         "depth": node.depth,
         "status": status,
+        "pinned": node.is_pinned,
         "author": author,
         "body_html": body_html,
         "score": node.score,

@@ -33,6 +33,7 @@ def get_site_config(site_slug: str) -> Response:
             "edit_window_seconds": settings.comments.edit_window_seconds,
             "page_size": settings.threads.page_size,
             "replies_per_comment": settings.threads.replies_per_comment,
+            "flags": True,
         }
     )
     response.headers["Cache-Control"] = "public, max-age=60"
