@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from comments_service import auth
 from comments_service.config import ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
 from comments_service.extensions import db, limiter, migrate
@@ -101,13 +102,20 @@ def create_app(
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    # moderation: admin sessions, CSRF, and g.is_moderator, which must be known
+    # before the limiter's own before_request hook counts the request.
+    auth.init_app(app, settings)
     limiter.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine, settings.database.sqlite_busy_timeout_ms)
 
+    from comments_service.admin import admin
     from comments_service.api import api
+    from comments_service.api.moderation import moderation_api
 
     app.register_blueprint(api)
+    app.register_blueprint(moderation_api)  # moderation: /api/v1/moderation, bearer tokens
+    app.register_blueprint(admin)  # moderation: /admin, server-rendered
     register_error_handlers(app)
     return app

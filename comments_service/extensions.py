@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,3 +30,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 # Limits are declared per route in limits.py; storage and strategy come from config.
 limiter = Limiter(key_func=client_address, default_limits=[])
+# Moderators' admin sessions (Flask-Login) and its forms' CSRF tokens (Flask-WTF);
+# set up by comments_service.auth.init_app.
+login_manager = LoginManager()
+csrf = CSRFProtect()

@@ -11,9 +11,10 @@ from comments_service.api import (  # noqa: E402
     comments,
     cors,
     counts,
+    flags,
     openapi,
     site_config,
     threads,
 )
 
-__all__ = ["api", "comments", "cors", "counts", "openapi", "site_config", "threads"]
+__all__ = ["api", "comments", "cors", "counts", "flags", "openapi", "site_config", "threads"]

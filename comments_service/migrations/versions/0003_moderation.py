@@ -1,5 +1,8 @@
-"""moderation: flags, moderators and their tokens and sites, bans, audit log;
-pinned / premoderated / flag-count columns; top-level indexes that sort pinned first
+"""moderation: flags, moderators, bans, audit log; pinned and pre-moderated comments
+
+Tables: flags, moderators, moderator_sites, moderator_tokens, bans, audit_log.
+Columns: threads.is_premoderated, comments.status_reason / is_pinned /
+flag_count. Top-level indexes that sort pinned first.
 
 Revision ID: 0003_moderation
 Revises: 0001
