@@ -78,14 +78,6 @@ def _safe_next(target: str | None, default: str) -> str:
     return default
 
 
-def _site_ids(actor: Actor, slug: str | None) -> frozenset[int]:
-    if not slug:
-        return actor.site_ids
-    site = sites.get_site(db.session, slug)
-    actor.require_site(site.id)
-    return frozenset({site.id})
-
-
 def _flash_error(error: ApiError) -> None:
     details = "; ".join(f"{name}: {text}" for name, text in error.fields.items())
     flash(f"{error.message} {details}".strip(), "error")
@@ -163,9 +155,9 @@ def queue_page() -> str:
     query = query_args(QueueQuery)
     rules = _settings().moderation
     page = queue.read_queue(
-        db.session, _site_ids(actor, query.site), state=query.state, sort=query.sort,
-        cursor=query.cursor, limit=min(query.limit or rules.queue_page_size,
-                                       rules.max_page_size),
+        db.session, moderators.scope(db.session, actor, query.site), state=query.state,
+        sort=query.sort, cursor=query.cursor,
+        limit=min(query.limit or rules.queue_page_size, rules.max_page_size),
     )
     return render_template(
         "admin/queue.html",
@@ -320,7 +312,7 @@ def thread_action(thread_id: int) -> Response:
 def bans_page() -> str:
     actor = _actor()
     query = query_args(BansQuery)
-    found = bans.list_bans(db.session, _site_ids(actor, query.site), _now(),
+    found = bans.list_bans(db.session, moderators.scope(db.session, actor, query.site), _now(),
                            limit=_settings().moderation.max_page_size)
     return render_template("admin/bans.html", bans=found)
 
@@ -346,7 +338,7 @@ def audit_page() -> str:
     query = query_args(AuditQuery)
     rules = _settings().moderation
     page = audit.read_log(
-        db.session, _site_ids(actor, query.site), comment_id=query.comment_id,
+        db.session, moderators.scope(db.session, actor, query.site), comment_id=query.comment_id,
         cursor=query.cursor,
         limit=min(query.limit or rules.audit_page_size, rules.max_page_size),
     )

@@ -10,8 +10,10 @@ Unauthenticated: 401; a site the moderator does not moderate: 403 not_your_site.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify
+from pydantic import BaseModel
 
 from comments_service.api import context
 from comments_service.api.openapi import HeaderParam, documented
@@ -74,15 +76,6 @@ def _actor() -> Actor:
     return actor
 
 
-def _site_ids(actor: Actor, slug: str | None) -> frozenset[int]:
-    """The actor's sites, or just the named one. Raises SiteNotFound, NotYourSite."""
-    if slug is None:
-        return actor.site_ids
-    site = context.site(slug)
-    actor.require_site(site.id)
-    return frozenset({site.id})
-
-
 def _page_limit(asked: int | None, default: int) -> int:
     return min(asked or default, context.settings().moderation.max_page_size)
 
@@ -107,8 +100,8 @@ def get_queue() -> Response:
     actor = _actor()
     query = query_args(QueueQuery)
     page = queue.read_queue(
-        db.session, _site_ids(actor, query.site), state=query.state, sort=query.sort,
-        cursor=query.cursor,
+        db.session, moderators.scope(db.session, actor, query.site), state=query.state,
+        sort=query.sort, cursor=query.cursor,
         limit=_page_limit(query.limit, context.settings().moderation.queue_page_size),
     )
     return jsonify(queue_dict(page))
@@ -136,29 +129,54 @@ _COMMENT_SUMMARIES = {
 }
 
 
-def _comment_action_view(action: CommentAction) -> Callable[[int], Response]:
-    def view(comment_id: int) -> Response:
+def _add_action_route(
+    path: str,
+    endpoint: str,
+    summary: str,
+    response: type[BaseModel],
+    apply: Callable[[Actor, int, str | None], dict[str, Any]],
+) -> None:
+    """POST path (one int id) with an ActionIn body: run `apply`, commit, return its dict."""
+
+    def view(**ids: int) -> Response:
         actor = _actor()
         payload = json_body(ActionIn)
-        result = moderation.moderate_comment(
-            db.session, actor, comment_id, action, payload.note,
-            context.settings().moderation, context.now(),
-        )
+        body = apply(actor, *ids.values(), payload.note)
         db.session.commit()
-        return jsonify(action_dict(result))
+        return jsonify(body)
 
-    view.__name__ = f"{action.value}_comment"
-    return documented(
-        _COMMENT_SUMMARIES[action], body=ActionIn, headers=(AUTHORIZATION,),
-        responses={200: ActionOut}, errors=(400, 401, 403, 404, 409, 415, 422), tags=TAGS,
+    view.__name__ = endpoint
+    documented(
+        summary, body=ActionIn, headers=(AUTHORIZATION,), responses={200: response},
+        errors=(400, 401, 403, 404, 409, 415, 422), tags=TAGS,
     )(view)
+    moderation_api.add_url_rule(path, endpoint, view, methods=["POST"])
+
+
+def _comment_action(action: CommentAction) -> Callable[[Actor, int, str | None], dict[str, Any]]:
+    def apply(actor: Actor, comment_id: int, note: str | None) -> dict[str, Any]:
+        return action_dict(moderation.moderate_comment(
+            db.session, actor, comment_id, action, note, context.settings().moderation,
+            context.now(),
+        ))
+
+    return apply
+
+
+def _thread_action(action: ThreadAction) -> Callable[[Actor, int, str | None], dict[str, Any]]:
+    def apply(actor: Actor, thread_id: int, note: str | None) -> dict[str, Any]:
+        return thread_action_dict(moderation.moderate_thread(
+            db.session, actor, thread_id, action, note, context.settings().moderation,
+            context.now(),
+        ))
+
+    return apply
 
 
 for _action in CommentAction:
-    _view = _comment_action_view(_action)
-    moderation_api.add_url_rule(
-        f"/comments/<int:comment_id>/{_action.value}", view_func=_view, methods=["POST"]
-    )
+    _add_action_route(f"/comments/<int:comment_id>/{_action.value}",
+                      f"{_action.value}_comment", _COMMENT_SUMMARIES[_action], ActionOut,
+                      _comment_action(_action))
 
 
 @moderation_api.post("/comments/actions")
@@ -186,30 +204,11 @@ _THREAD_SUMMARIES = {
 }
 
 
-def _thread_action_view(action: ThreadAction) -> Callable[[int], Response]:
-    def view(thread_id: int) -> Response:
-        actor = _actor()
-        payload = json_body(ActionIn)
-        result = moderation.moderate_thread(
-            db.session, actor, thread_id, action, payload.note,
-            context.settings().moderation, context.now(),
-        )
-        db.session.commit()
-        return jsonify(thread_action_dict(result))
-
-    view.__name__ = f"{action.value}_thread"
-    return documented(
-        _THREAD_SUMMARIES[action], body=ActionIn, headers=(AUTHORIZATION,),
-        responses={200: ThreadActionOut}, errors=(400, 401, 403, 404, 409, 415, 422),
-        tags=TAGS,
-    )(view)
-
-
-for _thread_action in ThreadAction:
-    _view = _thread_action_view(_thread_action)
-    moderation_api.add_url_rule(
-        f"/threads/<int:thread_id>/{_thread_action.value}", view_func=_view, methods=["POST"]
-    )
+for _thread_action_name in ThreadAction:
+    _add_action_route(f"/threads/<int:thread_id>/{_thread_action_name.value}",
+                      f"{_thread_action_name.value}_thread",
+                      _THREAD_SUMMARIES[_thread_action_name], ThreadActionOut,
+                      _thread_action(_thread_action_name))
 
 
 @moderation_api.get("/sites/<site_slug>/settings")
@@ -267,8 +266,8 @@ def ban_author(comment_id: int) -> tuple[Response, int]:
 def list_bans() -> Response:
     actor = _actor()
     query = query_args(BansQuery)
-    found = bans.list_bans(db.session, _site_ids(actor, query.site), context.now(),
-                           limit=context.settings().moderation.max_page_size)
+    found = bans.list_bans(db.session, moderators.scope(db.session, actor, query.site),
+                           context.now(), limit=context.settings().moderation.max_page_size)
     return jsonify({"bans": [ban_dict(ban) for ban in found]})
 
 
@@ -292,7 +291,7 @@ def get_audit() -> Response:
     actor = _actor()
     query = query_args(AuditQuery)
     page = audit.read_log(
-        db.session, _site_ids(actor, query.site), comment_id=query.comment_id,
+        db.session, moderators.scope(db.session, actor, query.site), comment_id=query.comment_id,
         cursor=query.cursor,
         limit=_page_limit(query.limit, context.settings().moderation.audit_page_size),
     )

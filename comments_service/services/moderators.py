@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from comments_service.config import ModerationSettings
-from comments_service.errors import NotYourSite, ValidationFailed
+from comments_service.errors import NotYourSite, SiteNotFound, ValidationFailed
 from comments_service.models import Moderator, ModeratorToken, Site, moderator_sites
 
 TOKEN_BYTES = 32
@@ -253,6 +253,17 @@ def list_moderators(session: Session) -> list[ModeratorSummary]:
                          site_slugs=tuple(slugs.get(m.id, [])))
         for m in moderators
     ]
+
+
+def scope(session: Session, actor: Actor, slug: str | None) -> frozenset[int]:
+    """The ids of the actor's sites, or of the one named. Raises SiteNotFound, NotYourSite."""
+    if not slug:
+        return actor.site_ids
+    site_id = session.execute(select(Site.id).where(Site.slug == slug)).scalar_one_or_none()
+    if site_id is None:
+        raise SiteNotFound()
+    actor.require_site(site_id)
+    return frozenset({site_id})
 
 
 def site_slugs(session: Session, actor: Actor) -> list[tuple[int, str]]:
