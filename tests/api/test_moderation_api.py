@@ -128,6 +128,13 @@ def test_a_moderator_token_marks_the_request_as_a_moderators(app, api: Api, mode
         assert g.is_moderator is True
 
 
+def test_moderators_are_known_before_the_rate_limiter_counts(make_app) -> None:
+    """A limits.py exemption reading g.is_moderator needs it set before Flask-Limiter's hook."""
+    app = make_app(limits={"enabled": True})
+    names = [getattr(hook, "__name__", "") for hook in app.before_request_funcs[None]]
+    assert names.index("identify_moderator") < names.index("_check_request_limit")
+
+
 # ---- the queue and each action ----------------------------------------------------------
 
 
