@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from comments_service import auth
 from comments_service.config import ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
 from comments_service.extensions import db, limiter, migrate
@@ -127,6 +128,9 @@ def create_app(
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    # moderation: admin sessions, CSRF, and g.is_moderator, which must be known
+    # before the limiter's own before_request hook counts the request.
+    auth.init_app(app, settings)
     limiter.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -135,16 +139,28 @@ def create_app(
     install_request_ids(app)
     install_metrics(app)
 
+    from comments_service.admin import admin
     from comments_service.api import api
+    from comments_service.api.moderation import moderation_api
     from comments_service.health import health
     from comments_service.notify.pages import pages
     from comments_service.web import web
 
     app.register_blueprint(api)
+    app.register_blueprint(moderation_api)  # moderation: /api/v1/moderation, bearer tokens
+    app.register_blueprint(admin)  # moderation: /admin, server-rendered
     app.register_blueprint(health)
     app.register_blueprint(pages)
     app.register_blueprint(web)
     register_error_handlers(app)
+
+    # A comment held for moderation is announced when a moderator approves it.
+    from comments_service.services import moderation, notifications
+
+    if settings.notifications.enabled:
+        moderation.on_comment_visible(notifications.announce_when_approved)
+    else:
+        moderation.remove_visible_hook(notifications.announce_when_approved)
 
     # The in-process outbox worker. Tests keep it off with
     # COMMENTS_NOTIFICATIONS_WORKER=none (tests/conftest.py) and drive the worker

@@ -110,6 +110,7 @@ class LimitSettings:
     flag_per_client: str
     subscribe_per_client: str
     subscribe_per_email: str
+    login_per_client: str
 
     def __post_init__(self) -> None:
         from limits import parse_many
@@ -231,6 +232,22 @@ class ImportSettings:
 
 
 @dataclass(frozen=True)
+class ModerationSettings:
+    flag_threshold: int
+    max_flag_text_chars: int
+    max_note_chars: int
+    queue_page_size: int
+    audit_page_size: int
+    max_page_size: int
+    max_bulk: int
+    min_password_chars: int
+    password_time_cost: int
+    password_memory_kib: int
+    password_parallelism: int
+    session_hours: int
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     enabled: bool
     site: str
@@ -251,6 +268,7 @@ class Settings:
     smtp: SmtpSettings
     importing: ImportSettings
     spam: SpamSettings
+    moderation: ModerationSettings
     demo: DemoSettings
 
     @property
@@ -275,6 +293,10 @@ class Settings:
         if self.server.public_url:
             return self.server.public_url.rstrip("/")
         return f"http://{self.server.host}:{self.server.port}"
+
+    @property
+    def is_development(self) -> bool:
+        return self.server.environment == "development"
 
 
 def _section_types() -> dict[str, type]:

@@ -56,6 +56,15 @@ class InvalidCursor(ApiError):
     message = "The cursor is not one this service issued."
 
 
+class Unauthorized(ApiError):
+    status = 401
+    code = "unauthorized"
+    message = "Sign in first: send Authorization: Bearer <moderator token>."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": 'Bearer realm="moderation"'})
+
+
 class Forbidden(ApiError):
     status = 403
     code = "forbidden"
@@ -72,6 +81,16 @@ class InvalidEditToken(Forbidden):
     message = "The edit token does not match this comment."
 
 
+class NotYourSite(Forbidden):
+    code = "not_your_site"
+    message = "You do not moderate that site."
+
+
+class Banned(Forbidden):
+    code = "banned"
+    message = "You can no longer comment on this site."
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"
@@ -86,6 +105,16 @@ class SiteNotFound(NotFound):
 class CommentNotFound(NotFound):
     code = "comment_not_found"
     message = "No comment has that id."
+
+
+class ThreadNotFound(NotFound):
+    code = "thread_not_found"
+    message = "No thread has that id."
+
+
+class BanNotFound(NotFound):
+    code = "ban_not_found"
+    message = "No ban has that id."
 
 
 class Conflict(ApiError):
@@ -111,6 +140,16 @@ class CommentGone(Conflict):
 class DuplicateComment(Conflict):
     code = "duplicate_comment"
     message = "You have already posted this comment."
+
+
+class AlreadyFlagged(Conflict):
+    code = "already_flagged"
+    message = "You have already flagged this comment."
+
+
+class ActionNotAllowed(Conflict):
+    code = "action_not_allowed"
+    message = "That action does not apply to this comment in its current state."
 
 
 class PayloadTooLarge(ApiError):

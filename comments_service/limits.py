@@ -259,6 +259,10 @@ def storage_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+def login_limit() -> str:
+    return _settings().limits.login_per_client
+
+
 def configure_limiter(app: Flask, settings: Settings) -> None:
     """Flask-Limiter's app.config keys from our [limits] section."""
     policy = settings.limits.on_storage_error

@@ -17,11 +17,13 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -39,6 +41,8 @@ MAX_URL = 2048
 MAX_NAME = 255
 MAX_EMAIL = 320
 MAX_IMPORT_KEY = 200
+MAX_STATUS_REASON = 200
+MAX_FLAG_TEXT = 2000
 
 PATH_SEGMENT_WIDTH = 10
 """Digits per id in Comment.path; 10 digits cover ids up to 9,999,999,999."""
@@ -49,6 +53,13 @@ class CommentStatus(enum.StrEnum):
     PENDING = "pending"
     HIDDEN = "hidden"
     DELETED = "deleted"
+
+
+class FlagReason(enum.StrEnum):
+    SPAM = "spam"
+    ABUSE = "abuse"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -98,6 +109,8 @@ class Thread(db.Model):
     title: Mapped[str | None] = mapped_column(String(MAX_TITLE))
     url: Mapped[str | None] = mapped_column(String(MAX_URL))
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every new comment waits as pending until a moderator approves it.
+    is_premoderated: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Kept current at write time so reads and count badges never count rows.
     total_count: Mapped[int] = mapped_column(Integer, default=0)
     visible_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -116,10 +129,18 @@ class Comment(db.Model):
             "status IN ('visible', 'pending', 'hidden', 'deleted')", name="status_known"
         ),
         CheckConstraint("depth >= 0", name="depth_non_negative"),
-        # A page of top-level comments, oldest/newest first: keyset on (created_at, id).
-        Index("ix_comments_top_by_time", "thread_id", "depth", "created_at", "id"),
-        # The same page ranked by score.
-        Index("ix_comments_top_by_score", "thread_id", "depth", "score", "created_at", "id"),
+        # A page of top-level comments, pinned first. Newest first reads this index
+        # backwards, (is_pinned, created_at, id) all descending.
+        Index("ix_comments_top_by_time", "thread_id", "depth", "is_pinned", "created_at", "id"),
+        # (Oldest first has its own index, ix_comments_top_pinned_oldest, below.)
+        # The same page ranked by score, read backwards.
+        Index(
+            "ix_comments_top_by_score",
+            "thread_id", "depth", "is_pinned", "score", "created_at", "id",
+        ),
+        # The moderation queue: pending comments, and flagged ones.
+        Index("ix_comments_status", "status"),
+        Index("ix_comments_flag_count", "flag_count"),
         # A branch in depth-first order, for replies under a page of top-level comments.
         Index("ix_comments_branch", "root_id", "path"),
         # importers: one row per source comment and thread; import_key first, so the
@@ -158,7 +179,13 @@ class Comment(db.Model):
     # Rendered and sanitized once, at write time (sanitize.render).
     body_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=CommentStatus.VISIBLE.value)
+    # Why a moderator (or the flag threshold) gave it its status; moderators only.
+    status_reason: Mapped[str | None] = mapped_column(String(MAX_STATUS_REASON))
     score: Mapped[int] = mapped_column(Integer, default=0)
+    # A pinned top-level comment sorts first on every sort.
+    is_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Reader flags not yet cleared by a moderator's approval.
+    flag_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Direct children still stored, whatever their status: a non-visible comment
     # with children stays in the public tree as a placeholder.
@@ -276,3 +303,130 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# Oldest first is pinned-descending, then time-ascending: mixed directions need
+# their own index (declared here, where the columns exist, for .desc()).
+Index(
+    "ix_comments_top_pinned_oldest",
+    Comment.thread_id,
+    Comment.depth,
+    Comment.is_pinned.desc(),
+    Comment.created_at,
+    Comment.id,
+)
+
+
+# ---- moderation -------------------------------------------------------------------
+# Reader flags, moderator accounts and their API tokens, bans, and the audit log.
+
+
+class Flag(db.Model):
+    """A reader's report of a comment: one per reader (network + browser token)."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "client_hash", "reader_key"),
+        CheckConstraint(
+            "reason IN ('spam', 'abuse', 'off_topic', 'other')", name="reason_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(String(MAX_FLAG_TEXT))
+    # Keyed hash of the reader's network (as Comment.client_hash).
+    client_hash: Mapped[str] = mapped_column(String(64), default="")
+    # SHA-256 of the widget's X-Reader-Token; "" when the reader sent none.
+    reader_key: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when a moderator approves the comment: the flag stays for the record.
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+moderator_sites = Table(
+    "moderator_sites",
+    db.metadata,
+    Column("moderator_id", ForeignKey("moderators.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+)
+"""Which sites each moderator may moderate."""
+
+
+class Moderator(db.Model):
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lowercased: the login name.
+    email: Mapped[str] = mapped_column(String(MAX_EMAIL), unique=True)
+    # Argon2id (argon2-cffi), parameters inside the hash.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ModeratorToken(db.Model):
+    """An API bearer token; only its SHA-256 is stored (the token is shown once)."""
+
+    __tablename__ = "moderator_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(
+        ForeignKey("moderators.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Ban(db.Model):
+    """An author barred from posting on a site, by email hash and/or network hash."""
+
+    __tablename__ = "bans"
+    __table_args__ = (
+        CheckConstraint(
+            "email_hash IS NOT NULL OR client_hash IS NOT NULL", name="has_target"
+        ),
+        Index("ix_bans_site_client", "site_id", "client_hash"),
+        Index("ix_bans_site_email", "site_id", "email_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    # Keyed hash of the normalized email (services/bans.py), never the address.
+    email_hash: Mapped[str | None] = mapped_column(String(64))
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # None: until lifted.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderators.id", ondelete="SET NULL")
+    )
+
+
+class AuditEntry(db.Model):
+    """One moderator (or automatic) action. Plain ids, not foreign keys, for what it
+    touched: the record outlives a purged comment."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_site_id_id", "site_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderators.id", ondelete="SET NULL")
+    )
+    # Who, as they were called at the time: a moderator's email, or "auto".
+    actor: Mapped[str] = mapped_column(String(MAX_EMAIL))
+    action: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    thread_id: Mapped[int | None] = mapped_column(Integer)
+    ban_id: Mapped[int | None] = mapped_column(Integer)
+    status_before: Mapped[str | None] = mapped_column(String(16))
+    status_after: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

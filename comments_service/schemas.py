@@ -88,6 +88,14 @@ class CountsQuery(StrictModel):
     article: list[str] = Field(min_length=1, description="Repeat for each article key.")
 
 
+class NewFlag(StrictModel):
+    """A reader's report of a comment to the site's moderators."""
+
+    reason: Literal["spam", "abuse", "off_topic", "other"]
+    text: str | None = Field(None, description="What is wrong; required for reason "
+                             "\"other\" (moderation.max_flag_text_chars at most).")
+
+
 # ---- responses ------------------------------------------------------------
 
 
@@ -102,7 +110,11 @@ class CommentOut(StrictModel):
     parent_id: int | None
     reply_to_id: int | None
     depth: int
-    status: Literal["visible", "deleted"]
+    status: Literal["visible", "deleted", "pending"] = Field(
+        description="pending only in the author's own response to a post held for "
+        "moderation; such a comment is not shown to others until approved."
+    )
+    pinned: bool = Field(description="Pinned by a moderator: sorts first on every sort.")
     author: AuthorOut | None = Field(description="null for a deleted placeholder.")
     body_html: str = Field(description="Sanitized HTML; empty for a placeholder.")
     score: int
@@ -174,6 +186,11 @@ class CountsOut(StrictModel):
     counts: dict[str, int]
 
 
+class FlaggedOut(StrictModel):
+    flagged: bool
+    comment_id: int
+
+
 class PublicConfigOut(StrictModel):
     site: str
     name: str
@@ -186,6 +203,7 @@ class PublicConfigOut(StrictModel):
     replies_per_comment: int
     notifications: bool = Field(description="Whether readers may ask for email "
                                 "notifications (the post's notify field, subscriptions).")
+    flags: bool = Field(description="Readers may flag comments for moderators.")
 
 
 class ErrorDetail(StrictModel):
@@ -215,13 +233,14 @@ def comment_dict(node: CommentNode) -> dict[str, Any]:
         author = {"name": node.author_name, "website": node.author_website,
                   "avatar": node.avatar}
         body_html = node.body_html
-        status = "visible"
+        status = "pending" if node.is_pending else "visible"
     return {
         "id": node.id,
         "parent_id": node.parent_id,
         "reply_to_id": node.reply_to_id,
         "depth": node.depth,
         "status": status,
+        "pinned": node.is_pinned,
         "author": author,
         "body_html": body_html,
         "score": node.score,

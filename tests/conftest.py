@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,12 @@ os.environ["COMMENTS_NOTIFICATIONS_WORKER"] = "none"
 
 POSTGRES_URL = os.environ.get("COMMENTS_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("COMMENTS_TEST_REDIS_URL", "")
-TABLES = ("outbox", "subscriptions", "notify_addresses", "comments", "threads", "sites")
+TABLES = (
+    "outbox", "subscriptions", "notify_addresses",
+    # moderation
+    "audit_log", "bans", "flags", "moderator_tokens", "moderator_sites", "moderators",
+    "comments", "threads", "sites",
+)
 SITE_ORIGIN = "https://news.example"
 
 
@@ -42,6 +48,9 @@ def base_overrides(url: str) -> dict[str, dict[str, Any]]:
         "database": {"url": url},
         "security": {"secret_key": "test-secret-key-not-for-production"},
         "limits": {"enabled": False},
+        # moderation: the cheapest Argon2id cost, so tests that sign in stay fast.
+        "moderation": {"password_time_cost": 1, "password_memory_kib": 8,
+                       "password_parallelism": 1},
     }
 
 
@@ -190,3 +199,46 @@ def site_factory() -> Any:
         return Api(app.test_client(), create_news_site(app))
 
     return build
+
+
+# ---- moderation -------------------------------------------------------------------
+
+MODERATOR_PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class ModeratorLogin:
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def add_moderator(app: Flask, email: str, *site_slugs: str) -> ModeratorLogin:
+    """A moderator of these sites, with a password and an API token."""
+    from comments_service.services import moderators
+
+    settings = app.extensions["comments_settings"]
+    with app.app_context():
+        moderators.create_moderator(db.session, email, MODERATOR_PASSWORD, list(site_slugs),
+                                    settings.moderation, datetime.now(UTC))
+        token = moderators.mint_token(db.session, email, datetime.now(UTC))
+        db.session.commit()
+    return ModeratorLogin(email=email, password=MODERATOR_PASSWORD, token=token)
+
+
+def create_other_site(app: Flask, slug: str = "sports") -> str:
+    with app.app_context():
+        sites.create_site(db.session, slug, slug.title(), [f"https://{slug}.example"],
+                          datetime.now(UTC))
+        db.session.commit()
+    return slug
+
+
+@pytest.fixture
+def moderator(app: Flask, site: str) -> ModeratorLogin:
+    """mod@news.example, moderator of the site "news"."""
+    return add_moderator(app, "mod@news.example", site)

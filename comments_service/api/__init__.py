@@ -11,6 +11,7 @@ from comments_service.api import (  # noqa: E402
     comments,
     cors,
     counts,
+    flags,
     form_tokens,
     openapi,
     site_config,
@@ -19,6 +20,6 @@ from comments_service.api import (  # noqa: E402
 )
 
 __all__ = [
-    "api", "comments", "cors", "counts", "form_tokens", "openapi", "site_config",
+    "api", "comments", "cors", "counts", "flags", "form_tokens", "openapi", "site_config",
     "subscriptions", "threads",
 ]

@@ -12,11 +12,12 @@ from flask import Response, request
 
 from comments_service.api import api, context
 from comments_service.api.comments import EDIT_TOKEN
+from comments_service.api.flags import READER_TOKEN
 from comments_service.errors import ApiError, OriginNotAllowed
 from comments_service.services.sites import is_origin_allowed, normalize_origin
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-ALLOWED_HEADERS = f"Content-Type, {EDIT_TOKEN.name}"
+ALLOWED_HEADERS = f"Content-Type, {EDIT_TOKEN.name}, {READER_TOKEN.name}"
 EXPOSED_HEADERS = (
     "ETag, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 )

@@ -34,6 +34,7 @@ def get_site_config(site_slug: str) -> Response:
             "page_size": settings.threads.page_size,
             "replies_per_comment": settings.threads.replies_per_comment,
             "notifications": settings.notifications.enabled,
+            "flags": True,
         }
     )
     response.headers["Cache-Control"] = "public, max-age=60"

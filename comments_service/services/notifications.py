@@ -22,7 +22,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -432,3 +432,8 @@ def thread_context(session: Session, thread_id: int) -> ThreadContext | None:
     thread, site = row
     return ThreadContext(thread.id, thread.article_key, thread.title,
                          linkable_url(thread.url, site), site.name)
+
+
+def announce_when_approved(session: Session, comment: Comment) -> None:
+    """moderation.on_comment_visible hook: a pending comment approved now gets its outbox rows."""
+    enqueue_for_comment(session, comment, datetime.now(UTC))

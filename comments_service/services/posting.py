@@ -32,8 +32,8 @@ from comments_service.errors import (
     ValidationFailed,
 )
 from comments_service.models import Comment, CommentStatus, Site, Thread, path_segment
+from comments_service.services import bans, moderation, spam
 from comments_service.services import notifications as notify_rules
-from comments_service.services import spam
 
 # C0 controls and DEL, except tab and newline (kept in bodies only).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -289,13 +289,17 @@ def post_comment(
     A reply deeper than ``rules.max_depth`` attaches beside its parent, at the cap,
     remembering in reply_to_id the comment it answered. With ``screening`` the
     spam rules judge it first (services/spam.py): one held as spam is stored as
-    pending, counted in the thread's total but not shown. With ``notifications``
-    given (and enabled), the author's notify choice and the comment's outbox rows
-    are written in the same transaction. Raises ValidationFailed (bad fields,
-    unknown parent, parent in another thread or not visible), ThreadLocked, and
+    pending, counted in the thread's total but not shown; so is every comment
+    under pre-moderation (site or thread). With ``notifications`` given (and
+    enabled), the author's notify choice and the comment's outbox rows are
+    written in the same transaction. Raises ValidationFailed (bad fields, unknown
+    parent, parent in another thread or not visible), Banned, ThreadLocked, and
     with screening DuplicateComment and SpamRejected.
     """
     clean = validate_draft(draft, rules)
+    # moderation: a banned author (by email or network) posts nothing.
+    bans.ensure_not_banned(session, site, clean.author_email, author.client_hash,
+                           author.secret, now)
     body_html = sanitize.render(clean.body)
 
     parent: Comment | None = None
@@ -336,6 +340,9 @@ def post_comment(
             raise ValidationFailed(fields={"parent_id": "That comment is no longer shown."})
         attach_id, attach_path, depth = attach_point(parent.path, rules.max_depth)
 
+    # moderation: pre-moderated comments wait as pending until approved.
+    if status == CommentStatus.VISIBLE and moderation.is_premoderated(site, thread):
+        status = CommentStatus.PENDING
     token = secrets.token_urlsafe(32)
     comment = Comment(
         thread_id=thread.id,
@@ -367,6 +374,7 @@ def post_comment(
 
     # Counters move by SQL expressions, so concurrent posts never lose an update.
     # A pending comment counts in the total and as its parent's child, not as visible.
+    is_visible = status == CommentStatus.VISIBLE
     thread.total_count = Thread.total_count + 1
     if is_visible:
         thread.visible_count = Thread.visible_count + 1
@@ -378,12 +386,12 @@ def post_comment(
             .where(Comment.id == attach_id)
             .values(child_count=Comment.child_count + 1)
         )
-    if attach_id is not None and is_visible:
-        session.execute(
-            update(Comment)
-            .where(Comment.id == comment.root_id)
-            .values(reply_count=Comment.reply_count + 1)
-        )
+        if is_visible:
+            session.execute(
+                update(Comment)
+                .where(Comment.id == comment.root_id)
+                .values(reply_count=Comment.reply_count + 1)
+            )
     session.flush()
     # Notifications (issue 5): subscription and outbox rows commit with the comment.
     if notifications is not None:
@@ -476,22 +484,12 @@ def delete_comment(
     erased) so the thread keeps its shape; one without replies is removed.
     Raises CommentNotFound, InvalidEditToken, CommentGone, EditWindowClosed.
     """
-    comment, thread = _authorized_comment(session, site, comment_id, token, rules, now)
-    was_visible = comment.status == CommentStatus.VISIBLE.value
-    thread.total_count = Thread.total_count - 1
-    if was_visible:
-        thread.visible_count = Thread.visible_count - 1
-        if comment.depth > 0 and comment.root_id is not None:
-            session.execute(
-                update(Comment)
-                .where(Comment.id == comment.root_id)
-                .values(reply_count=Comment.reply_count - 1)
-            )
-    thread.version = Thread.version + 1
-
+    comment, _thread = _authorized_comment(session, site, comment_id, token, rules, now)
     deleted = DeletedComment(id=comment.id, is_placeholder=comment.child_count > 0)
+    # Counters move in services/moderation.py, the one home of status changes.
     if deleted.is_placeholder:
-        comment.status = CommentStatus.DELETED.value
+        moderation.change_status(session, comment, CommentStatus.DELETED,
+                                 reason="deleted by its author")
         comment.body_markdown = ""
         comment.body_html = ""
         comment.author_name = None
@@ -499,13 +497,8 @@ def delete_comment(
         comment.author_website = None
         comment.edit_token_hash = None
         comment.edited_at = now
+        comment.is_pinned = False
     else:
-        if comment.parent_id is not None:
-            session.execute(
-                update(Comment)
-                .where(Comment.id == comment.parent_id)
-                .values(child_count=Comment.child_count - 1)
-            )
-        session.delete(comment)
+        moderation.remove_comment(session, comment)
     session.flush()
     return deleted

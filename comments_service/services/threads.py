@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Row, Select, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Row, Select, and_, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from comments_service.errors import CommentNotFound, InvalidCursor
@@ -61,6 +61,10 @@ class CommentNode:
     replies: list[CommentNode] = field(default_factory=list)
     replies_total: int = 0
     replies_cursor: str | None = None
+    # A pinned top-level comment sorts first on every sort.
+    is_pinned: bool = False
+    # Only in the author's own response to a post held by pre-moderation.
+    is_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ _NODE_COLUMNS = (
     Comment.reply_count,
     Comment.created_at,
     Comment.edited_at,
+    Comment.is_pinned,
 )
 
 
@@ -119,6 +124,7 @@ def _node(row: Row[Any]) -> CommentNode:
         created_at=row.created_at,
         edited_at=row.edited_at,
         replies_total=row.reply_count if row.depth == 0 else 0,
+        is_pinned=bool(row.is_pinned),
     )
 
 
@@ -131,7 +137,8 @@ def node_from_comment(comment: Comment) -> CommentNode:
         root_id=comment.root_id or comment.id,
         depth=comment.depth,
         path=comment.path,
-        is_placeholder=comment.status != CommentStatus.VISIBLE.value,
+        is_placeholder=comment.status
+        not in (CommentStatus.VISIBLE.value, CommentStatus.PENDING.value),
         author_name=comment.author_name,
         author_website=comment.author_website,
         avatar=comment.avatar_seed,
@@ -140,6 +147,8 @@ def node_from_comment(comment: Comment) -> CommentNode:
         created_at=comment.created_at,
         edited_at=comment.edited_at,
         replies_total=comment.reply_count if comment.depth == 0 else 0,
+        is_pinned=comment.is_pinned,
+        is_pending=comment.status == CommentStatus.PENDING.value,
     )
 
 
@@ -172,20 +181,23 @@ def _aware(text: Any) -> datetime:
 
 
 def _top_level_key(sort: Sort, cursor: str) -> tuple[Any, ...]:
+    """(is_pinned, [score,] created_at, id) of the last comment of the previous page."""
     parts = _decode_cursor(cursor)
-    expected = 4 if sort == "top" else 3
+    expected = 5 if sort == "top" else 4
     if parts[0] != sort or len(parts) != expected:
         raise InvalidCursor(fields={"cursor": f"this cursor is not for sort={sort}"})
     try:
+        if not isinstance(parts[1], bool):
+            raise TypeError
         if sort == "top":
-            _, score, created, ident = parts
+            _, pinned, score, created, ident = parts
             if not isinstance(score, int) or not isinstance(ident, int):
                 raise TypeError
-            return (score, _aware(created), ident)
-        _, created, ident = parts
-        if not isinstance(ident, int):
+            return (pinned, score, _aware(created), ident)
+        _, pinned, created, ident = parts
+        if not isinstance(ident, int) or isinstance(ident, bool):
             raise TypeError
-        return (_aware(created), ident)
+        return (pinned, _aware(created), ident)
     except (TypeError, ValueError) as exc:
         raise InvalidCursor(fields={"cursor": "not a cursor from this service"}) from exc
 
@@ -193,8 +205,8 @@ def _top_level_key(sort: Sort, cursor: str) -> tuple[Any, ...]:
 def _top_level_cursor(sort: Sort, node: CommentNode) -> str:
     created = node.created_at.isoformat()
     if sort == "top":
-        return _encode_cursor([sort, node.score, created, node.id])
-    return _encode_cursor([sort, created, node.id])
+        return _encode_cursor([sort, node.is_pinned, node.score, created, node.id])
+    return _encode_cursor([sort, node.is_pinned, created, node.id])
 
 
 def _replies_cursor(root_id: int, after_path: str) -> str:
@@ -234,22 +246,44 @@ def find_thread(session: Session, site: Site, article_key: str) -> ThreadSummary
 
 
 def _top_level_query(thread_id: int, sort: Sort, after: tuple[Any, ...] | None) -> Select[Any]:
+    """Top-level comments, pinned first on every sort, after the cursor's key.
+
+    newest and top run wholly descending, so one row comparison pages them (and
+    ix_comments_top_by_time / _by_score read backwards serve them). oldest is
+    pinned-descending then time-ascending: its keyset splits on is_pinned
+    (served by ix_comments_top_pinned_oldest).
+    """
     query = select(*_NODE_COLUMNS).where(
         Comment.thread_id == thread_id, Comment.depth == 0, _is_public()
     )
     if sort == "oldest":
         if after is not None:
-            query = query.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
-        return query.order_by(Comment.created_at, Comment.id)
+            pinned, created, ident = after
+            later = tuple_(Comment.created_at, Comment.id) > tuple_(created, ident)
+            if pinned:
+                query = query.where(
+                    or_(and_(Comment.is_pinned.is_(True), later), Comment.is_pinned.is_(False))
+                )
+            else:
+                query = query.where(Comment.is_pinned.is_(False), later)
+        return query.order_by(Comment.is_pinned.desc(), Comment.created_at, Comment.id)
     if sort == "newest":
         if after is not None:
-            query = query.where(tuple_(Comment.created_at, Comment.id) < tuple_(*after))
-        return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+            query = query.where(
+                tuple_(Comment.is_pinned, Comment.created_at, Comment.id) < tuple_(*after)
+            )
+        return query.order_by(
+            Comment.is_pinned.desc(), Comment.created_at.desc(), Comment.id.desc()
+        )
     if after is not None:
         query = query.where(
-            tuple_(Comment.score, Comment.created_at, Comment.id) < tuple_(*after)
+            tuple_(Comment.is_pinned, Comment.score, Comment.created_at, Comment.id)
+            < tuple_(*after)
         )
-    return query.order_by(Comment.score.desc(), Comment.created_at.desc(), Comment.id.desc())
+    return query.order_by(
+        Comment.is_pinned.desc(), Comment.score.desc(), Comment.created_at.desc(),
+        Comment.id.desc(),
+    )
 
 
 def _branch_query(root_id: int, after_path: str | None, limit: int) -> Select[Any]:

@@ -1,0 +1,44 @@
+"""The admin pages' forms (Flask-WTF: each carries and checks its CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+BAN_DURATIONS = [
+    SelectChoice("", "Until lifted"),
+    SelectChoice("3600", "1 hour"),
+    SelectChoice("86400", "1 day"),
+    SelectChoice("604800", "7 days"),
+    SelectChoice("2592000", "30 days"),
+]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+class BanForm(FlaskForm):
+    by_email = BooleanField("Their email address")
+    by_address = BooleanField("Their network (hashed address)")
+    duration = SelectField("For", choices=BAN_DURATIONS, default="")
+    note = TextAreaField("Note (kept in the audit log)", validators=[Optional()])
+
+
+class SiteSettingsForm(FlaskForm):
+    premoderation = BooleanField("Hold every new comment for approval")
+    flag_threshold = IntegerField(
+        "Hide a comment after this many readers flag it (0: never)",
+        validators=[NumberRange(min=0, max=1000)],
+    )
+    note = TextAreaField("Note (kept in the audit log)", validators=[Optional()])

@@ -1,0 +1,186 @@
+"""Bans: authors barred from posting on a site, by email and/or network, maybe for a time.
+
+A ban never stores an address in clear: the email is kept as a keyed hash
+(HMAC with the service secret, of the normalized, lowercased address) and the
+network as the same keyed hash comments and flags carry. Posting asks
+``ensure_not_banned`` before it writes anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from comments_service.config import ModerationSettings
+from comments_service.errors import ActionNotAllowed, Banned, BanNotFound, ValidationFailed
+from comments_service.models import Ban, Site
+from comments_service.services import audit
+from comments_service.services.moderation import clean_note, comment_for_action
+from comments_service.services.moderators import Actor
+
+MAX_BAN_SECONDS = 10 * 365 * 24 * 3600
+
+
+def email_hash(secret: str, email: str) -> str:
+    """Keyed hash of an email address: the same for the same address, whatever its case."""
+    digest = hmac.new(secret.encode(), email.strip().lower().encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class BanInfo:
+    id: int
+    site: str
+    by_email: bool
+    by_address: bool
+    note: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    lifted_at: datetime | None
+    is_active: bool
+
+
+def _active(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Ban.lifted_at.is_(None),
+        or_(Ban.expires_at.is_(None), Ban.expires_at > now),
+    )
+
+
+def ensure_not_banned(
+    session: Session,
+    site: Site,
+    email: str | None,
+    client_hash: str | None,
+    secret: str,
+    now: datetime,
+) -> None:
+    """Raises Banned when an active ban of the site matches the email or the network.
+
+    One indexed query; none when there is neither to match.
+    """
+    targets = []
+    if email:
+        targets.append(Ban.email_hash == email_hash(secret, email))
+    if client_hash:
+        targets.append(Ban.client_hash == client_hash)
+    if not targets:
+        return
+    hit = session.execute(
+        select(Ban.id).where(Ban.site_id == site.id, or_(*targets), *_active(now)).limit(1)
+    ).first()
+    if hit is not None:
+        raise Banned()
+
+
+def _info(ban: Ban, slug: str, now: datetime) -> BanInfo:
+    return BanInfo(
+        id=ban.id,
+        site=slug,
+        by_email=ban.email_hash is not None,
+        by_address=ban.client_hash is not None,
+        note=ban.note,
+        created_at=ban.created_at,
+        expires_at=ban.expires_at,
+        lifted_at=ban.lifted_at,
+        is_active=ban.lifted_at is None and (ban.expires_at is None or ban.expires_at > now),
+    )
+
+
+def ban_author(
+    session: Session,
+    actor: Actor,
+    comment_id: int,
+    *,
+    by_email: bool,
+    by_address: bool,
+    duration_seconds: int | None,
+    note: str | None,
+    secret: str,
+    rules: ModerationSettings,
+    now: datetime,
+) -> BanInfo:
+    """Bar the author of a comment from posting on its site, until lifted or for a time.
+
+    Raises CommentNotFound, NotYourSite, ValidationFailed (neither email nor
+    address chosen, a choice the comment has no data for, a bad duration, a
+    long note).
+    """
+    note = clean_note(note, rules)
+    comment, thread = comment_for_action(session, actor, comment_id)
+    fields: dict[str, str] = {}
+    if not (by_email or by_address):
+        fields["by_email"] = "Ban by email, by address, or both."
+    if by_email and not comment.author_email:
+        fields["by_email"] = "This comment has no email address."
+    if by_address and not comment.client_hash:
+        fields["by_address"] = "This comment has no address on record."
+    if duration_seconds is not None and not 0 < duration_seconds <= MAX_BAN_SECONDS:
+        fields["duration_seconds"] = "Give a positive number of seconds (up to ten years)."
+    if fields:
+        raise ValidationFailed(fields=fields)
+    ban = Ban(
+        site_id=thread.site_id,
+        email_hash=email_hash(secret, comment.author_email or "") if by_email else None,
+        client_hash=comment.client_hash if by_address else None,
+        note=note,
+        created_at=now,
+        expires_at=now + timedelta(seconds=duration_seconds) if duration_seconds else None,
+        created_by_id=actor.moderator_id,
+    )
+    session.add(ban)
+    session.flush()
+    until = ban.expires_at.isoformat() if ban.expires_at else "lifted"
+    targets = " and ".join(t for t, on in (("email", by_email), ("address", by_address)) if on)
+    summary = f"by {targets}, until {until}"
+    audit.record(
+        session, actor, thread.site_id, "ban", now,
+        comment_id=comment.id, thread_id=thread.id, ban_id=ban.id,
+        note=f"{summary} ({note})" if note else summary,
+    )
+    slug = session.execute(select(Site.slug).where(Site.id == thread.site_id)).scalar_one()
+    return _info(ban, slug, now)
+
+
+def lift_ban(
+    session: Session,
+    actor: Actor,
+    ban_id: int,
+    note: str | None,
+    rules: ModerationSettings,
+    now: datetime,
+) -> BanInfo:
+    """End a ban now. Raises BanNotFound, NotYourSite, ActionNotAllowed (already over)."""
+    note = clean_note(note, rules)
+    row = session.execute(
+        select(Ban, Site.slug).join(Site, Site.id == Ban.site_id).where(Ban.id == ban_id)
+    ).one_or_none()
+    if row is None:
+        raise BanNotFound()
+    ban, slug = row
+    actor.require_site(ban.site_id)
+    if not _info(ban, slug, now).is_active:
+        raise ActionNotAllowed("This ban is already over.")
+    ban.lifted_at = now
+    session.flush()
+    audit.record(session, actor, ban.site_id, "unban", now, ban_id=ban.id, note=note)
+    return _info(ban, slug, now)
+
+
+def list_bans(
+    session: Session, site_ids: frozenset[int] | set[int], now: datetime, *, limit: int
+) -> list[BanInfo]:
+    """The newest bans of these sites, active or not. One query."""
+    rows = session.execute(
+        select(Ban, Site.slug)
+        .join(Site, Site.id == Ban.site_id)
+        .where(Ban.site_id.in_(site_ids))
+        .order_by(Ban.id.desc())
+        .limit(limit)
+    ).all()
+    return [_info(ban, slug, now) for ban, slug in rows]

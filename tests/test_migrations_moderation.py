@@ -1,0 +1,65 @@
+"""migrations/versions/0003_moderation.py: upgrading and downgrading keep existing data.
+
+On SQLite with foreign keys enforced, an Alembic "batch" table copy drops the
+old table, and dropping threads would cascade-delete every comment; this test
+catches a migration that does that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from comments_service import create_app
+from comments_service.extensions import db
+from tests.conftest import base_overrides
+
+BEFORE = "0003_moderation-1"
+
+
+def test_moderation_migration_keeps_comments_through_upgrade_and_downgrade(
+    tmp_path: Path,
+) -> None:
+    app = create_app(base_overrides(f"sqlite:///{tmp_path / 'm.db'}"),
+                     instance_path=tmp_path / "instance")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision=BEFORE)
+        db.session.execute(text(
+            "INSERT INTO sites (id, slug, name, allowed_origins, settings, created_at) "
+            "VALUES (1, 's', 'S', '[]', '{}', '2026-01-01 00:00:00')"))
+        db.session.execute(text(
+            "INSERT INTO threads (id, site_id, article_key, is_locked, total_count, "
+            "visible_count, version, created_at) "
+            "VALUES (1, 1, 'a', 0, 1, 1, 1, '2026-01-01 00:00:00')"))
+        db.session.execute(text(
+            "INSERT INTO comments (id, thread_id, depth, path, avatar_seed, body_markdown, "
+            "body_html, status, score, child_count, reply_count, created_at) "
+            "VALUES (1, 1, 0, '0000000001', 'x', 'kept', '<p>kept</p>', 'visible', 0, 0, 0, "
+            "'2026-01-01 00:00:00')"))
+        db.session.commit()
+
+        upgrade(directory=directory)
+        row = db.session.execute(text(
+            "SELECT body_markdown, is_pinned, flag_count, status_reason FROM comments")).one()
+        assert tuple(row) == ("kept", 0, 0, None)
+        premoderated = db.session.execute(text("SELECT is_premoderated FROM threads")).scalar()
+        assert premoderated == 0
+        db.session.commit()
+
+        downgrade(directory=directory, revision=BEFORE)
+        assert db.session.execute(text("SELECT body_markdown FROM comments")).scalar() == "kept"
+        db.session.commit()
+
+        upgrade(directory=directory)
+        assert db.session.execute(text("SELECT count(*) FROM comments")).scalar() == 1
+        db.session.commit()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+        db.session.remove()
+        db.engine.dispose()
