@@ -19,14 +19,17 @@ import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from tests.conftest import POSTGRES_URL, REDIS_URL
+from tests.notify.conftest import SmtpServer, free_port
 from tests.scale.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.skipif(
@@ -41,14 +44,8 @@ EXTRA = 200
 LIMIT_HEADROOM = 100  # posts the shared limit still allows after the load
 ARTICLES = 20
 DEADLINE_S = 240
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+SECRET = "scale-test-secret-key"
+SUBSCRIBERS = [f"reader{i}@readers.example" for i in range(10)]
 
 
 def _request(port: int, method: str, path: str, payload: Any = None,
@@ -71,6 +68,7 @@ class Cluster:
     ports: list[int]
     proxy: TcpProxy
     direct_url: str
+    smtp: SmtpServer
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
 
@@ -120,18 +118,25 @@ def cluster(scale_database: str, tmp_path_factory: pytest.TempPathFactory) -> It
         "COMMENTS_LIMITS_STORAGE_URI": REDIS_URL,
         "COMMENTS_LIMITS_POST_PER_CLIENT": f"{POSTS + LIMIT_HEADROOM} per hour",
         "COMMENTS_LIMITS_POST_PER_THREAD": f"{10 * POSTS} per hour",
-        "COMMENTS_SECURITY_SECRET_KEY": "scale-test-secret-key",
+        "COMMENTS_SECURITY_SECRET_KEY": SECRET,
+        # Delivery is the two `comments-service worker` processes' job, not the web's.
+        "COMMENTS_NOTIFICATIONS_WORKER": "none",
+        "COMMENTS_NOTIFICATIONS_TRANSPORT": "smtp",
+        "COMMENTS_NOTIFICATIONS_POLL_INTERVAL_SECONDS": "0.2",
+        "COMMENTS_SMTP_HOST": "127.0.0.1",
         "COMMENTS_DEMO_ENABLED": "false",
         "COMMENTS_OBSERVABILITY_LOG_LEVEL": "WARNING",
         "COMMENTS_WORKERS": "2",
         "COMMENTS_THREADS": "4",
     }
+    smtp = SmtpServer(free_port()).start()
+    env["COMMENTS_SMTP_PORT"] = str(smtp.port)
     cli = [sys.executable, "-m", "comments_service.cli"]
     subprocess.run([*cli, "migrate"], env=env, check=True, cwd=ROOT, capture_output=True)
     subprocess.run([*cli, "create-site", SITE], env=env, check=True, cwd=ROOT,
                    capture_output=True)
-    cluster = Cluster(ports=[_free_port(), _free_port()], proxy=proxy,
-                      direct_url=scale_database)
+    cluster = Cluster(ports=[free_port(), free_port()], proxy=proxy,
+                      direct_url=scale_database, smtp=smtp)
     logs = tmp_path_factory.mktemp("instances")
     log_files = []
     try:
@@ -146,6 +151,13 @@ def cluster(scale_database: str, tmp_path_factory: pytest.TempPathFactory) -> It
             ))
         for port, process in zip(cluster.ports, cluster.processes, strict=True):
             _wait_healthy(port, process)
+        for n in range(2):  # two delivery workers, straight to PostgreSQL
+            log = (logs / f"worker-{n}.log").open("wb")
+            log_files.append(log)
+            cluster.processes.append(subprocess.Popen(
+                [*cli, "worker"], env={**env, "COMMENTS_DATABASE_URL": scale_database},
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            ))
         yield cluster
     finally:
         for process in cluster.processes:
@@ -160,21 +172,67 @@ def cluster(scale_database: str, tmp_path_factory: pytest.TempPathFactory) -> It
         for log in log_files:
             log.close()
         proxy.close()
+        smtp.stop()
 
 
-def _post(port: int, article: str, parent: int | None, n: int) -> tuple[int, dict[str, Any]]:
+def _post(port: int, article: str, parent: int | None, n: int,
+          **extra: Any) -> tuple[int, dict[str, Any]]:
     payload: dict[str, Any] = {"article": article, "body": f"comment {n} with a link "
-                               "https://example.org and *emphasis*", "author_name": f"r{n}"}
+                               "https://example.org and *emphasis*", "author_name": f"r{n}",
+                               **extra}
     if parent is not None:
         payload["parent_id"] = parent
     status, body, _ = _request(port, "POST", f"/api/v1/sites/{SITE}/comments", payload)
     return status, body
 
 
+def _wait_outbox_settled(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            with engine.connect() as conn:
+                counts = dict(conn.execute(text(
+                    "SELECT status, count(*) FROM outbox GROUP BY status")).all())
+            if not counts.get("pending") or time.monotonic() > deadline:
+                return counts
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
+def _subscribe_and_confirm(cluster: Cluster) -> dict[int, str]:
+    """Ten readers post asking for replies, and confirm their address; {comment id: email}."""
+    from comments_service.services import notifications
+
+    subscribed: dict[int, str] = {}
+    for n, address in enumerate(SUBSCRIBERS):
+        status, body = _post(cluster.ports[n % 2], f"art{n}", None, 100_000 + n,
+                             author_email=address, notify="replies")
+        assert status == 201, body
+        subscribed[body["comment"]["id"]] = address
+    # Double opt-in: each unconfirmed address gets only its confirmation, once.
+    assert _wait_outbox_settled(cluster.direct_url) == {"sent": len(SUBSCRIBERS)}
+    assert sorted(r.rcpt_tos[0] for r in cluster.smtp.sink.received) == sorted(SUBSCRIBERS)
+    engine = create_engine(cluster.direct_url)
+    with Session(engine) as session:
+        for address in SUBSCRIBERS:
+            hashed = notifications.address_hash(address, SECRET)
+            assert notifications.confirm_address(session, hashed, datetime.now(UTC))
+        session.commit()
+    engine.dispose()
+    return subscribed
+
+
 def test_two_instances_store_every_comment_once_and_share_one_limit(cluster: Cluster) -> None:
     rng = random.Random(7)
     accepted: dict[str, list[int]] = {f"art{i}": [] for i in range(ARTICLES)}
     asked_parent: dict[int, int | None] = {}
+    subscribed = _subscribe_and_confirm(cluster)
+    for ident, _ in subscribed.items():
+        asked_parent[ident] = None
+    for n, ident in enumerate(subscribed):
+        accepted[f"art{n}"].append(ident)
     lock = threading.Lock()
     started = time.monotonic()
 
@@ -194,8 +252,9 @@ def test_two_instances_store_every_comment_once_and_share_one_limit(cluster: Clu
         return status
 
     with ThreadPoolExecutor(max_workers=16) as pool:
-        statuses = list(pool.map(one, range(POSTS)))
-    assert statuses.count(201) == POSTS, {s: statuses.count(s) for s in set(statuses)}
+        statuses = list(pool.map(one, range(POSTS - len(SUBSCRIBERS))))
+    assert statuses.count(201) == POSTS - len(SUBSCRIBERS), {
+        s: statuses.count(s) for s in set(statuses)}
 
     engine = create_engine(cluster.direct_url)
     with engine.connect() as conn:
@@ -225,6 +284,21 @@ def test_two_instances_store_every_comment_once_and_share_one_limit(cluster: Clu
         assert (total, visible) == (stored, stored), key
     for ident, reply_count, stored in roots:
         assert reply_count == stored, ident
+
+    # Two workers delivered every notification exactly once: one email per reply to a
+    # subscriber's comment, plus one confirmation per address, and nothing twice.
+    outbox = _wait_outbox_settled(cluster.direct_url)
+    assert set(outbox) <= {"sent", "cancelled"}, outbox
+    replies_to_subscribers = sum(1 for r in rows if r.reply_to_id in subscribed)
+    received = cluster.smtp.sink.received
+    deliveries = [(tuple(r.rcpt_tos), r.message["Message-ID"]) for r in received]
+    assert len(deliveries) == len(set(deliveries)), "a message was delivered twice"
+    assert len(received) == replies_to_subscribers + len(SUBSCRIBERS)
+    assert outbox.get("sent") == len(received)
+    for ident, address in subscribed.items():
+        expected = sum(1 for r in rows if r.reply_to_id == ident)
+        notices = [r for r in cluster.smtp.sink.to(address) if r.message["In-Reply-To"]]
+        assert len(notices) == expected, address
 
     # One limit across both instances: only the headroom left after the load is accepted.
     extra = [_post(cluster.ports[n % 2], "art0", None, POSTS + n)[0] for n in range(EXTRA)]
