@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -56,6 +56,9 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def as_dict(self) -> dict[str, object]:
+        if not self.requests:  # nothing finished: no figures, only the note
+            return {"requests": 0, "rps": None, "p50_ms": None, "p99_ms": None,
+                    "errors": self.errors, "mode": self.mode, "note": self.note}
         return {"requests": self.requests, "seconds": round(self.seconds, 3),
                 "rps": round(self.rps, 1), "p50_ms": round(self.p50_ms, 3),
                 "p99_ms": round(self.p99_ms, 3), "errors": self.errors, "mode": self.mode,
@@ -224,6 +227,8 @@ def single(base_url: str, request: Request, count: int, timeout_s: float,
             seconds, status, _ = one_request(base_url, request, timeout_s, number + 1)
         except TimeoutError:
             note = f"did not finish within {timeout_s:.0f} s"
+            if not times:
+                return Result(0, 0.0, 0.0, 0.0, errors, "single", note)
             break
         times.append(seconds)
         spent += seconds
@@ -231,7 +236,7 @@ def single(base_url: str, request: Request, count: int, timeout_s: float,
         if spent >= budget_s:
             break
     if not times:
-        return Result(0, 0.0, timeout_s * 1000, timeout_s * 1000, errors, "single", note)
+        return Result(0, 0.0, 0.0, 0.0, errors, "single", note)
     ordered = sorted(times)
     return Result(len(times), sum(times), statistics.median(ordered) * 1000,
                   ordered[-1] * 1000, errors, "single", note)
@@ -246,8 +251,9 @@ class LoadPlan:
     warmup_s: float = 1.0
     timeout_s: float = 30.0
     # Slower than this for one request alone, a load run is a handful of samples:
-    # time single requests instead.
-    slow_request_s: float = 1.0
+    # time single requests instead (and likewise when a load run finishes too few).
+    slow_request_s: float = 0.2
+    min_load_requests: int = 20
     single_count: int = 3
     single_budget_s: float = 20.0
     use_wrk: bool = field(default_factory=lambda: shutil.which("wrk") is not None)
@@ -255,7 +261,11 @@ class LoadPlan:
 
 def measure(base_url: str, request: Request, plan: LoadPlan) -> Result:
     """Warm up, then one bounded load run, or single requests when one is too slow."""
-    probe_s, status, body = one_request(base_url, request, plan.timeout_s)
+    try:
+        probe_s, status, body = one_request(base_url, request, plan.timeout_s)
+    except TimeoutError:
+        return Result(0, 0.0, 0.0, 0.0, 0, "single",
+                      f"did not finish within {plan.timeout_s:.0f} s")
     if status >= 400:
         raise RuntimeError(f"{request.method} {request.path} -> {status}: {body[:300]!r}")
     if probe_s > plan.slow_request_s:
@@ -263,4 +273,16 @@ def measure(base_url: str, request: Request, plan: LoadPlan) -> Result:
                       plan.single_budget_s)
     run = run_wrk if plan.use_wrk else run_python
     run(base_url, request, plan.warmup_s, plan.timeout_s)
-    return run(base_url, request, plan.seconds, plan.timeout_s)
+    result = run(base_url, request, plan.seconds, plan.timeout_s)
+    if result.requests < plan.min_load_requests:
+        return single(base_url, request, plan.single_count, plan.timeout_s,
+                      plan.single_budget_s)
+    return result
+
+
+def sequential(base_url: str, request: Request, plan: LoadPlan, count: int,
+               budget_s: float) -> Result:
+    """Latency alone: up to `count` requests one after another, none in parallel."""
+    result = single(base_url, request, count, plan.timeout_s, budget_s)
+    note = result.note if "did not finish" in result.note else ""
+    return replace(result, mode="sequential", note=note)

@@ -174,16 +174,17 @@ class Bench:
         isso_python = self.isso_venv / "bin" / "python"
         config = servers.write_isso_config(self.work / "isso-schema.cfg",
                                            self.work / "unused.db", 0, "http://127.0.0.1")
-        sinks: list[seed.Sink] = [
-            seed.OurSqliteSink(self.work / "ours.db"),
-            seed.IssoSink(self.work / "isso-threads.db", seed.SITES[0].id, isso_python, config),
-            seed.IssoSink(self.work / "isso-counts.db", seed.SITES[1].id, isso_python, config),
+        groups: list[list[seed.Sink]] = [
+            [seed.OurSqliteSink(self.work / "ours.db")],
+            [seed.IssoSink(self.work / "isso-threads.db", seed.SITES[0].id, isso_python, config),
+             seed.IssoSink(self.work / "isso-counts.db", seed.SITES[1].id, isso_python, config)],
         ]
         if self.postgres_url:
-            sinks.append(seed.OurSqlAlchemySink(self.postgres_url, self.work / "instance-pg"))
-        report = seed.seed(self.spec, sinks)
+            groups.append([seed.OurSqlAlchemySink(self.postgres_url, self.work / "instance-pg")])
+        report = seed.seed_in_parallel(self.spec, groups)
         log(f"seeded {report.comments:,} comments in {report.threads:,} threads "
-            f"into {len(sinks)} databases in {report.seconds:.1f} s")
+            f"into {sum(map(len, groups))} databases ({len(groups)} processes at once) "
+            f"in {report.seconds:.1f} s")
         return asdict(report)
 
     def backends(self) -> list[tuple[str, str]]:
@@ -207,6 +208,13 @@ class Bench:
             out[key]["note"] = (out[key]["note"] + f"; {result.errors} errors").lstrip("; ")
         log(f"  {server.name} {key}: {result.rps:,.1f}/s p50 {result.p50_ms:.2f} ms "
             f"p99 {result.p99_ms:.2f} ms [{result.mode}] {result.note}")
+
+    def _sequential(self, out: dict[str, Any], key: str, server: servers.Server,
+                    request: Request, count: int, budget_s: float) -> None:
+        result = load.sequential(server.base_url, request, self.plan, count, budget_s)
+        out[key] = result.as_dict()
+        log(f"  {server.name} {key}: {result.requests} one at a time, p50 "
+            f"{result.p50_ms:.2f} ms p99 {result.p99_ms:.2f} ms {result.note}")
 
     def _widget(self, out: dict[str, Any], server: servers.Server, assets: list[bytes] | None,
                 page: str) -> None:
@@ -238,6 +246,7 @@ class Bench:
         with servers.running(server):
             for n in self.spec.thread_sizes:
                 self._measure(out, f"page-{n}", server, self.ours[f"page-{n}"])
+                self._sequential(out, f"seq-{n}", server, self.ours[f"page-{n}"], 100, 3)
             for n in self.spec.thread_sizes:
                 page = self.ours[f"page-{n}"]
                 url = server.base_url + page.path  # loopback http, built here
@@ -266,6 +275,11 @@ class Bench:
         with servers.running(server):
             for n in self.spec.thread_sizes:
                 self._measure(out, f"page-{n}", server, self.isso[f"page-{n}"])
+                if out[f"page-{n}"].get("mode") == "single":  # already one at a time
+                    out[f"seq-{n}"] = {**out[f"page-{n}"], "mode": "sequential", "note": ""}
+                else:
+                    self._sequential(out, f"seq-{n}", server, self.isso[f"page-{n}"], 5,
+                                     self.plan.single_budget_s)
             out["rss"] = {"mib": _median(server.worker_rss_mib())}
             if self.pages is not None:
                 self.pages.pages["/isso.html"] = widget.isso_page(server.base_url)

@@ -125,3 +125,12 @@ def test_isso_gets_the_same_comments_with_replies_under_their_root() -> None:
         assert parent == (comment.root_id if comment.depth else None)
         assert created == comment.created_at.timestamp()
     assert seed.isso_thread_row(thread) == (thread.id, thread.article_key, thread.title)
+
+
+def test_seeding_in_parallel_writes_the_same_rows(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    report = seed.seed_in_parallel(seed.TINY, [[seed.OurSqliteSink(first)],
+                                               [seed.OurSqliteSink(second)]])
+    assert report.comments == _rows(first, "SELECT count(*) FROM comments")[0][0]
+    query = "SELECT * FROM comments ORDER BY id"
+    assert _rows(first, query) == _rows(second, query)
