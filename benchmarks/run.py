@@ -184,7 +184,7 @@ class Bench:
         report = seed.seed_in_parallel(self.spec, groups)
         log(f"seeded {report.comments:,} comments in {report.threads:,} threads "
             f"into {sum(map(len, groups))} databases ({len(groups)} processes at once) "
-            f"in {report.seconds:.1f} s")
+            f"in {report.seconds:.1f} s ({report.cpu_seconds:.0f} s of CPU)")
         return asdict(report)
 
     def backends(self) -> list[tuple[str, str]]:
@@ -345,7 +345,8 @@ def describe(payload: dict[str, Any]) -> str:
         "0.14.0 from PyPI with its guard off, its config written at run time.",
         f"- Load: {settings['load']}.",
         f"- Data: {settings['data']}; seeded in {seeded['seconds']:.0f} s "
-        f"({seeded['comments']:,} comments, {seeded['threads']:,} threads, every database).",
+        f"({seeded['cpu_seconds']:.0f} s of CPU in the seeding processes; "
+        f"{seeded['comments']:,} comments, {seeded['threads']:,} threads, every database).",
         f"- Rounds: {settings['rounds']}; each round runs the ceiling, ours, then Isso, back "
         "to back. Figures are medians over rounds with (min-max); ratios are computed "
         "within each round, then the median and spread are shown.",
