@@ -291,12 +291,12 @@ class Bench:
             for n in self.spec.thread_sizes:
                 key = f"whole-{n}"
                 if key in self.timed_out:
-                    out[key] = {"mode": "single", "note": self.timed_out[key]}
+                    out[key] = {"mode": "not tried", "note": self.timed_out[key]}
                     continue
                 self._measure(out, key, server, self.isso[key])
                 note = out[key].get("note", "")
-                if "did not finish" in note or "timed out" in note:
-                    self.timed_out[key] = f"{note} in an earlier round; not tried again"
+                if "did not finish" in note:
+                    self.timed_out[key] = f"{note} (an earlier round); not tried again"
         port = servers.free_port()
         config = servers.write_isso_config(self.work / "isso-counts.cfg",
                                            self.work / "isso-counts.db", port, origin)

@@ -40,7 +40,7 @@ def test_ratios_are_taken_within_each_round_then_the_median() -> None:
     ceiling = _row(rows, "thread page, 100 comments, uncached: req/s")
     assert ceiling.ratios == [0.5, 0.6, 0.3]
     assert ceiling.met is True
-    flat = _row(rows, "thread page, 100 vs 10 comments: p50")
+    flat = _row(rows, "thread page, 100 vs 10 comments: p50 under load")
     assert flat.ratio == pytest.approx(1.2)
     memory = _row(rows, "resident memory per worker, after reads (vs Isso)")
     assert memory.met is False
