@@ -35,5 +35,26 @@ test: $(VENV)/.installed-test /usr/bin/chromium
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check comments_service tests benchmarks
 
+# make bench: its own virtualenvs, one for ours (+ the ceiling, Playwright), one for Isso.
+BENCH_VENV := benchmarks/.venv-ours
+ISSO_VENV  := benchmarks/.venv-isso
+
+$(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/pip install -q -e . -r benchmarks/requirements.txt
+	touch $@
+
+$(ISSO_VENV)/.installed: benchmarks/requirements-isso.txt
+	$(PYTHON) -m venv $(ISSO_VENV)
+	$(ISSO_VENV)/bin/pip install -q --upgrade pip
+	$(ISSO_VENV)/bin/pip install -q -r benchmarks/requirements-isso.txt
+	touch $@
+
+## make bench: seed data, measure ours beside Isso 0.14.0 and a Flask ceiling, print the table
+## (BENCH_ARGS="--rounds 1 --tiny" for a smoke run; COMMENTS_BENCH_POSTGRES_URL adds PostgreSQL)
+bench: $(BENCH_VENV)/.installed $(ISSO_VENV)/.installed
+	$(BENCH_VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -47,6 +47,7 @@ class DatabaseSettings:
     connect_timeout_s: int
     statement_timeout_ms: int
     echo: bool
+    site_cache_seconds: float
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,27 @@ def settings() -> Settings:
     return current_app.extensions["comments_settings"]
 
 
+def _site_cache() -> sites.SiteCache:
+    cache = current_app.extensions.get("comments_site_cache")
+    if cache is None:
+        ttl = settings().database.site_cache_seconds
+        cache = current_app.extensions.setdefault("comments_site_cache", sites.SiteCache(ttl))
+    return cache
+
+
 def site(slug: str) -> Site:
-    """The addressed site, looked up once per request. Raises SiteNotFound."""
+    """The addressed site, looked up once per request. Raises SiteNotFound.
+
+    Reads may use the per-process cache (they need only the site's id). Writes and
+    preflights read the row fresh: its origins, pre-moderation and spam settings
+    must take effect at once, not after the cache's few seconds.
+    """
     cached: Site | None = g.get("comments_site")
     if cached is None or cached.slug != slug:
-        cached = sites.get_site(db.session, slug)
+        if request.method in ("GET", "HEAD"):
+            cached = _site_cache().get(db.session, slug)
+        else:
+            cached = sites.get_site(db.session, slug)
         g.comments_site = cached
     return cached
 

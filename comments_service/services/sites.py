@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from comments_service.errors import SiteNotFound, ValidationFailed
 from comments_service.models import Site
@@ -43,6 +45,42 @@ def get_site(session: Session, slug: str) -> Site:
     if site is None:
         raise SiteNotFound()
     return site
+
+
+class SiteCache:
+    """Sites by slug, reused by one process for a few seconds instead of read per request.
+
+    Every API request names its site; reading that row cost a fifth of a revalidated
+    thread page (profiled). A change to a site (its origins, say) reaches every process
+    within ``ttl_s``. Each caller gets its own copy, attached to its session without a
+    query, so a change made through it is flushed as usual and never leaks to others.
+    """
+
+    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, dict[str, object]]] = {}
+
+    def get(self, session: Session, slug: str) -> Site:
+        """The site with this slug. Raises SiteNotFound (never cached)."""
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(slug)
+        if entry is not None and entry[0] > now:
+            copy = Site(**entry[1])
+            make_transient_to_detached(copy)
+            return session.merge(copy, load=False)
+        site = get_site(session, slug)
+        if self.ttl_s > 0:
+            state = {
+                "id": site.id, "slug": site.slug, "name": site.name,
+                "allowed_origins": list(site.allowed_origins or []),
+                "settings": dict(site.settings or {}), "created_at": site.created_at,
+            }
+            with self._lock:
+                self._entries[slug] = (now + self.ttl_s, state)
+        return site
 
 
 def _clean_origins(origins: Iterable[str]) -> list[str]:

@@ -18,9 +18,22 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Row, Select, and_, or_, select, tuple_, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from comments_service.errors import CommentNotFound, InvalidCursor
@@ -82,29 +95,34 @@ class RepliesPage:
     next_cursor: str | None
 
 
+# The read path selects table columns (Core), not ORM attributes: same SQL and rows,
+# without the ORM's per-statement work (profiled: ~40 us a statement).
+_C = Comment.__table__.c
+_T = Thread.__table__.c
+
 # Only the columns a page shows: rows, not ORM objects, on the hot path.
 _NODE_COLUMNS = (
-    Comment.id,
-    Comment.parent_id,
-    Comment.reply_to_id,
-    Comment.root_id,
-    Comment.depth,
-    Comment.path,
-    Comment.status,
-    Comment.author_name,
-    Comment.author_website,
-    Comment.avatar_seed,
-    Comment.body_html,
-    Comment.score,
-    Comment.reply_count,
-    Comment.created_at,
-    Comment.edited_at,
-    Comment.is_pinned,
+    _C.id,
+    _C.parent_id,
+    _C.reply_to_id,
+    _C.root_id,
+    _C.depth,
+    _C.path,
+    _C.status,
+    _C.author_name,
+    _C.author_website,
+    _C.avatar_seed,
+    _C.body_html,
+    _C.score,
+    _C.reply_count,
+    _C.created_at,
+    _C.edited_at,
+    _C.is_pinned,
 )
 
 
 def _is_public() -> ColumnElement[bool]:
-    return or_(Comment.status == CommentStatus.VISIBLE.value, Comment.child_count > 0)
+    return or_(_C.status == CommentStatus.VISIBLE.value, _C.child_count > 0)
 
 
 def _node(row: Row[Any]) -> CommentNode:
@@ -228,24 +246,31 @@ def _replies_key(cursor: str) -> tuple[int, str]:
 # ---- queries ------------------------------------------------------------------
 
 
+# Built once: the ETag of every page read comes from this lookup (profiled: 200 us
+# built per request through the ORM, 33 us this way).
+_FIND_THREAD = select(
+    _T.id,
+    _T.article_key,
+    _T.title,
+    _T.url,
+    _T.is_locked,
+    _T.total_count,
+    _T.visible_count,
+    _T.version,
+).where(_T.site_id == bindparam("site_id"), _T.article_key == bindparam("article_key"))
+
+
 def find_thread(session: Session, site: Site, article_key: str) -> ThreadSummary | None:
     """The thread of an article, or None before its first comment."""
     row = session.execute(
-        select(
-            Thread.id,
-            Thread.article_key,
-            Thread.title,
-            Thread.url,
-            Thread.is_locked,
-            Thread.total_count,
-            Thread.visible_count,
-            Thread.version,
-        ).where(Thread.site_id == site.id, Thread.article_key == article_key)
+        _FIND_THREAD, {"site_id": site.id, "article_key": article_key}
     ).one_or_none()
     return ThreadSummary(**row._asdict()) if row is not None else None
 
 
-def _top_level_query(thread_id: int, sort: Sort, after: tuple[Any, ...] | None) -> Select[Any]:
+def _top_level_query(
+    thread_id: int | BindParameter[int], sort: Sort, after: tuple[Any, ...] | None
+) -> Select[Any]:
     """Top-level comments, pinned first on every sort, after the cursor's key.
 
     newest and top run wholly descending, so one row comparison pages them (and
@@ -254,45 +279,85 @@ def _top_level_query(thread_id: int, sort: Sort, after: tuple[Any, ...] | None) 
     (served by ix_comments_top_pinned_oldest).
     """
     query = select(*_NODE_COLUMNS).where(
-        Comment.thread_id == thread_id, Comment.depth == 0, _is_public()
+        _C.thread_id == thread_id, _C.depth == 0, _is_public()
     )
     if sort == "oldest":
         if after is not None:
             pinned, created, ident = after
-            later = tuple_(Comment.created_at, Comment.id) > tuple_(created, ident)
+            later = tuple_(_C.created_at, _C.id) > tuple_(created, ident)
             if pinned:
                 query = query.where(
-                    or_(and_(Comment.is_pinned.is_(True), later), Comment.is_pinned.is_(False))
+                    or_(and_(_C.is_pinned.is_(True), later), _C.is_pinned.is_(False))
                 )
             else:
-                query = query.where(Comment.is_pinned.is_(False), later)
-        return query.order_by(Comment.is_pinned.desc(), Comment.created_at, Comment.id)
+                query = query.where(_C.is_pinned.is_(False), later)
+        return query.order_by(_C.is_pinned.desc(), _C.created_at, _C.id)
     if sort == "newest":
         if after is not None:
             query = query.where(
-                tuple_(Comment.is_pinned, Comment.created_at, Comment.id) < tuple_(*after)
+                tuple_(_C.is_pinned, _C.created_at, _C.id) < tuple_(*after)
             )
         return query.order_by(
-            Comment.is_pinned.desc(), Comment.created_at.desc(), Comment.id.desc()
+            _C.is_pinned.desc(), _C.created_at.desc(), _C.id.desc()
         )
     if after is not None:
         query = query.where(
-            tuple_(Comment.is_pinned, Comment.score, Comment.created_at, Comment.id)
+            tuple_(_C.is_pinned, _C.score, _C.created_at, _C.id)
             < tuple_(*after)
         )
     return query.order_by(
-        Comment.is_pinned.desc(), Comment.score.desc(), Comment.created_at.desc(),
-        Comment.id.desc(),
+        _C.is_pinned.desc(), _C.score.desc(), _C.created_at.desc(),
+        _C.id.desc(),
     )
 
 
-def _branch_query(root_id: int, after_path: str | None, limit: int) -> Select[Any]:
-    query = select(*_NODE_COLUMNS).where(
-        Comment.root_id == root_id, Comment.depth > 0, _is_public()
-    )
+@lru_cache(maxsize=len(SORTS) * 3)
+def _top_level_statement(sort: Sort, after_pinned: bool | None) -> Select[Any]:
+    """A page of top-level comments, built once per (sort, the cursor's pin state or none).
+
+    The pin state is part of the statement, not a parameter: the oldest sort splits
+    its keyset on it (see _top_level_query).
+    """
+    after: tuple[Any, ...] | None = None
+    if after_pinned is not None:
+        created = bindparam("after_created", type_=_C.created_at.type)
+        after = (after_pinned, created, bindparam("after_id"))
+        if sort == "top":
+            after = (after_pinned, bindparam("after_score"), created, bindparam("after_id"))
+    return _top_level_query(bindparam("thread_id"), sort, after).limit(bindparam("page_rows"))
+
+
+def _top_level_params(thread_id: int, after: tuple[Any, ...] | None, rows: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"thread_id": thread_id, "page_rows": rows}
+    if after is not None:
+        params.update(zip(("after_created", "after_id"), after[-2:], strict=True))
+        if len(after) == 4:
+            params["after_score"] = after[1]
+    return params
+
+
+def _branch_query(
+    root_id: int | BindParameter[int], after_path: str | None, limit: int | BindParameter[int]
+) -> Select[Any]:
+    query = select(*_NODE_COLUMNS).where(_C.root_id == root_id, _C.depth > 0, _is_public())
     if after_path is not None:
-        query = query.where(Comment.path > after_path)
-    return query.order_by(Comment.path).limit(limit)
+        query = query.where(_C.path > after_path)
+    return query.order_by(_C.path).limit(limit)
+
+
+@lru_cache(maxsize=128)
+def _replies_statement(branches: int) -> CompoundSelect[Any]:
+    """The first replies under `branches` top-level comments: one bounded branch each.
+
+    Built once per branch count, with the roots and the limit as bound parameters:
+    building this expression per request cost more than running it (profiled: about
+    9 ms of a 20 ms page with 20 branches).
+    """
+    parts = [
+        _branch_query(bindparam(f"root_{index}"), None, bindparam("per_branch")).subquery()
+        for index in range(branches)
+    ]
+    return union_all(*(select(*part.c) for part in parts))
 
 
 def _attach(roots: Iterable[CommentNode], replies: Sequence[CommentNode]) -> None:
@@ -329,18 +394,18 @@ def read_thread(
     if thread is None:
         return ThreadPage(thread=None, sort=sort, comments=[], next_cursor=None)
 
-    rows = session.execute(_top_level_query(thread.id, sort, after).limit(limit + 1)).all()
+    rows = session.execute(
+        _top_level_statement(sort, after[0] if after is not None else None),
+        _top_level_params(thread.id, after, limit + 1),
+    ).all()
     roots = [_node(row) for row in rows[:limit]]
     next_cursor = _top_level_cursor(sort, roots[-1]) if len(rows) > limit and roots else None
 
     with_replies = [root for root in roots if root.replies_total or root.is_placeholder]
     if replies_per_comment > 0 and with_replies:
-        branches = [
-            _branch_query(root.id, None, replies_per_comment + 1).subquery()
-            for root in with_replies
-        ]
-        statement = union_all(*(select(*branch.c) for branch in branches))
-        reply_rows = session.execute(statement).all()
+        params = {f"root_{index}": root.id for index, root in enumerate(with_replies)}
+        params["per_branch"] = replies_per_comment + 1
+        reply_rows = session.execute(_replies_statement(len(with_replies)), params).all()
         by_root: dict[int, list[CommentNode]] = {}
         for row in reply_rows:
             by_root.setdefault(row.root_id, []).append(_node(row))

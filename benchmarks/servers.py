@@ -1,0 +1,192 @@
+"""Start and stop the servers under test: every one under gunicorn, on loopback, same workers.
+
+Each server runs in its own process group, so stopping it stops its workers too, and
+``running()`` stops it whatever happens inside the ``with`` block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HOST = "127.0.0.1"
+WORKERS = 2
+THREADS = 4
+WORKER_CLASS = "gthread"
+# Long enough for Isso's slowest single requests; a worker is never killed mid-measurement.
+WORKER_TIMEOUT_S = 300
+
+GUNICORN_SETTINGS = (
+    f"gunicorn 27.0.1, {WORKERS} workers, worker class {WORKER_CLASS}, {THREADS} threads each, "
+    "keep-alive 5 s, no access log, bound to 127.0.0.1"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_argv(gunicorn: Path, app: str, port: int) -> list[str]:
+    """The one command line every server under test runs with."""
+    return [
+        str(gunicorn), "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
+        "--threads", str(THREADS), "--bind", f"{HOST}:{port}", "--keep-alive", "5",
+        "--timeout", str(WORKER_TIMEOUT_S), "--graceful-timeout", "5", app,
+    ]
+
+
+@dataclass
+class Server:
+    name: str
+    argv: list[str]
+    port: int
+    ready_path: str
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout_s: float = 60) -> None:
+        log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            self.argv, cwd=self.cwd, env={**os.environ, **self.env}, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; "
+                                   f"see {self.log_path}")
+            try:
+                url = self.base_url + self.ready_path  # loopback http, built here
+                with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310
+                    if resp.status == 200 and len(self.worker_pids()) == WORKERS:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer {self.ready_path} in {timeout_s} s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def worker_pids(self) -> list[int]:
+        if self.process is None:
+            return []
+        return children(self.process.pid)
+
+    def worker_rss_mib(self) -> list[float]:
+        return [rss_mib(pid) for pid in self.worker_pids()]
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(part) for part in text.split()]
+
+
+def rss_mib(pid: int) -> float:
+    """VmRSS of a process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(f"no VmRSS for {pid}")
+
+
+@contextlib.contextmanager
+def running(server: Server) -> Iterator[Server]:
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+# ---- the three kinds of server ------------------------------------------------
+
+
+def ceiling_server(venv: Path, repo: Path, port: int, log: Path) -> Server:
+    """A minimal Flask app returning a small JSON object (benchmarks/ceiling.py)."""
+    return Server(
+        "ceiling", gunicorn_argv(venv / "bin" / "gunicorn", "benchmarks.ceiling:app", port),
+        port, "/", cwd=repo, log_path=log,
+    )
+
+
+# Defences stay on: limits enabled with their default strategy and storage, only the
+# numbers raised so one loopback client measuring for seconds is never refused.
+OUR_BENCH_LIMITS = {
+    "COMMENTS_LIMITS_ENABLED": "true",
+    "COMMENTS_LIMITS_POST_PER_CLIENT": "1000000 per minute",
+    "COMMENTS_LIMITS_READ_PER_CLIENT": "1000000 per minute",
+}
+
+
+def our_server(
+    venv: Path, repo: Path, port: int, database_url: str, work: Path, log: Path
+) -> Server:
+    """comments_service as production runs it (JSON logs, metrics, limits), SQLite or PG."""
+    metrics_dir = work / f"prometheus-{port}"
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        "COMMENTS_DATABASE_URL": database_url,
+        "COMMENTS_SECURITY_SECRET_KEY": "benchmark-secret-key-not-for-production",
+        "COMMENTS_SERVER_ENVIRONMENT": "production",
+        "COMMENTS_DEMO_ENABLED": "false",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        **OUR_BENCH_LIMITS,
+    }
+    return Server(
+        "ours", gunicorn_argv(venv / "bin" / "gunicorn", "comments_service.wsgi:app", port),
+        port, "/healthz", env=env, cwd=repo, log_path=log,
+    )
+
+
+def write_isso_config(path: Path, db_path: Path, port: int, page_origin: str) -> Path:
+    """Isso's config for one database: loopback only, guard (rate limits, checks) off."""
+    path.write_text(
+        "[general]\n"
+        f"dbpath = {db_path}\n"
+        f"host = {page_origin}\n"
+        "notify = stdout\n"
+        "[server]\n"
+        f"listen = http://{HOST}:{port}/\n"
+        "[guard]\n"
+        "enabled = false\n"
+        "[moderation]\n"
+        "enabled = false\n"
+    )
+    return path
+
+
+def isso_server(venv: Path, port: int, config: Path, log: Path) -> Server:
+    return Server(
+        "isso", gunicorn_argv(venv / "bin" / "gunicorn", "isso.run:application", port),
+        port, "/info", env={"ISSO_SETTINGS": str(config)}, cwd=config.parent, log_path=log,
+    )

@@ -1,0 +1,22 @@
+"""The post path's statements: a fixed budget, and nothing read back after the commit."""
+
+from __future__ import annotations
+
+from tests.conftest import count_queries
+
+# site, ban check, duplicate check, thread, subscriptions; insert; path update; counters.
+POST_STATEMENT_BUDGET = 8
+
+
+def test_a_post_reads_nothing_back_after_its_commit(app, api) -> None:
+    api.posted_id("First, so the thread and the site are known.")
+    with count_queries(app) as statements:
+        response = api.post("Second *post*.")
+    assert response.status_code == 201
+    assert response.get_json()["comment"]["body_html"] == "<p>Second <em>post</em>.</p>"
+    flat = [" ".join(s.split()) for s in statements]
+    # Neither the new comment nor the site is reloaded by primary key after the commit.
+    assert not [s for s in flat if "WHERE comments.id = " in s and s.startswith("SELECT")]
+    assert not [s for s in flat if "WHERE sites.id = " in s]
+    assert sum(s.startswith("SELECT") and "FROM threads" in s for s in flat) == 1
+    assert len(flat) <= POST_STATEMENT_BUDGET, flat
