@@ -12,7 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from comments_service.config import Settings
 from comments_service.errors import NotFound
 from comments_service.extensions import db, limiter
-from comments_service.metrics import exposition
+from comments_service.metrics import OUTBOX_MESSAGES, exposition
+from comments_service.services import outbox
 
 log = logging.getLogger(__name__)
 health = Blueprint("health", __name__)
@@ -65,4 +66,13 @@ def metrics() -> Response:
     settings = _settings().observability
     if not settings.metrics_enabled or request.remote_addr not in settings.metrics_allowed_clients:
         raise NotFound()
+    try:
+        counts = outbox.count_by_status(db.session)
+    except SQLAlchemyError:
+        counts = None  # the database's own health is /readyz's to report
+    finally:
+        db.session.rollback()
+    if counts is not None:
+        for status in ("pending", "sent", "dead", "cancelled"):
+            OUTBOX_MESSAGES.labels(status).set(counts.get(status, 0))
     return exposition()

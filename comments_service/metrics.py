@@ -14,6 +14,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -33,6 +34,17 @@ LATENCY = Histogram(
 )
 COMMENTS_CREATED = Counter("comments_created_total", "Comments stored", ["status"])
 RATE_LIMITED = Counter("comments_rate_limited_total", "Requests refused with 429", ["route"])
+NOTIFICATIONS_SENT = Counter(
+    "comments_notifications_sent_total", "Outbox messages delivered", ["kind"]
+)
+NOTIFICATIONS_FAILED = Counter(
+    "comments_notifications_failed_total", "Outbox delivery tries that failed", ["kind"]
+)
+# Read from the outbox table when /metrics is scraped: the same for every process.
+OUTBOX_MESSAGES = Gauge(
+    "comments_outbox_messages", "Outbox messages by status (pending, sent, dead, cancelled)",
+    ["status"], multiprocess_mode="mostrecent",
+)
 
 
 def _route() -> str:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from comments_service.config import Settings
+from comments_service.metrics import NOTIFICATIONS_FAILED, NOTIFICATIONS_SENT
 from comments_service.models import OutboxKind
 from comments_service.notify import mail, tokens, webhooks
 from comments_service.services import notifications, outbox
@@ -111,10 +112,13 @@ class OutboxWorker:
                 return
             self._send(prepared)
         except mail.UnsendableMessage as exc:
+            NOTIFICATIONS_FAILED.labels(message.kind).inc()
             self._fail(message, f"{type(exc).__name__}: {exc}", permanent=True)
         except Exception as exc:  # noqa: BLE001 - any failed try is retried; the loop goes on
+            NOTIFICATIONS_FAILED.labels(message.kind).inc()
             self._fail(message, self._describe(exc, message))
         else:
+            NOTIFICATIONS_SENT.labels(message.kind).inc()
             self._finish(lambda s: outbox.mark_sent(s, message, self.clock()))
             log.info("outbox_sent", extra={"outbox_id": message.id, "kind": message.kind,
                                            "attempts": message.attempts})
