@@ -93,3 +93,15 @@ def test_abuse_control_settings_with_bad_values_are_refused(overrides, named) ->
 def test_blocked_words_can_be_given_as_a_comma_list_in_the_environment() -> None:
     settings = load_settings(environ={"COMMENTS_SPAM_BLOCKED_WORDS": "casino, buy followers"})
     assert settings.spam.blocked_words == ("casino", "buy followers")
+
+
+def test_production_example_loads_and_still_needs_a_secret(tmp_path: Path) -> None:
+    from comments_service.config import DEFAULT_CONFIG_PATH
+
+    example = DEFAULT_CONFIG_PATH.parent / "production.toml"
+    settings = load_settings(environ={"COMMENTS_CONFIG": str(example)})
+    assert settings.is_production
+    assert settings.limits.storage_uri.startswith("redis://")
+    assert settings.notifications.worker == "none"
+    with pytest.raises(ConfigError, match="secret"):
+        create_app(settings, instance_path=tmp_path)
