@@ -363,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--single-budget", type=float, default=15,
                         help="time for a series of single requests")
     parser.add_argument("--widget-loads", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=servers.THREADS,
+                        help="gunicorn threads per worker, the same for every server")
     parser.add_argument("--tiny", action="store_true", help="tiny data: a smoke test")
     parser.add_argument("--postgres-url", default=os.environ.get("COMMENTS_BENCH_POSTGRES_URL"))
     parser.add_argument("--isso-venv", default=str(ISSO_VENV))
@@ -371,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-data", action="store_true", help="keep the databases")
     args = parser.parse_args(argv)
     args.seconds = min(args.seconds, 10)
+    servers.THREADS = args.threads
     started = time.perf_counter()
 
     if not ensure_debian_package("wrk", "wrk"):
@@ -388,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.postgres_url:
         payload["machine"]["postgresql"] = postgres_version(args.postgres_url)
     payload["settings"] = {
-        "gunicorn": servers.GUNICORN_SETTINGS,
+        "gunicorn": servers.gunicorn_settings(),
         "load": (f"{'wrk 4.1 (1 thread)' if bench.plan.use_wrk else 'Python load generator'}, "
                  f"{load.CONNECTIONS} keep-alive connections, {bench.plan.warmup_s:g} s "
                  f"warm-up then {bench.plan.seconds:g} s per run; a request slower than "

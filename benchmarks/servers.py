@@ -20,15 +20,21 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 WORKERS = 2
-THREADS = 4
+# One thread per worker: on 2 cores, CPU-bound Python handlers in several threads of one
+# process contend for the GIL; 4 threads halved our revalidations per second (measured,
+# benchmarks/RESULTS.md). `python -m benchmarks.run --threads N` measures another count.
+THREADS = 1
 WORKER_CLASS = "gthread"
 # Long enough for Isso's slowest single requests; a worker is never killed mid-measurement.
 WORKER_TIMEOUT_S = 300
 
-GUNICORN_SETTINGS = (
-    f"gunicorn 27.0.1, {WORKERS} workers, worker class {WORKER_CLASS}, {THREADS} threads each, "
-    "keep-alive 5 s, no access log, bound to 127.0.0.1"
-)
+
+def gunicorn_settings() -> str:
+    return (
+        f"gunicorn 27.0.1, {WORKERS} workers, worker class {WORKER_CLASS}, {THREADS} "
+        f"thread{'s' if THREADS > 1 else ''} each, keep-alive 5 s, no access log, "
+        "bound to 127.0.0.1"
+    )
 
 
 def free_port() -> int:
