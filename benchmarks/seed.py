@@ -391,7 +391,9 @@ def migrate(url: str, instance: Path) -> None:
 
     app = create_app(
         {"database": {"url": url}, "security": {"secret_key": "benchmark-seeding"},
-         "observability": {"log_level": "WARNING"}},
+         "observability": {"log_level": "WARNING"},
+         # Migrating only: no outbox worker thread polling tables not yet made.
+         "notifications": {"worker": "none"}},
         instance_path=instance,
     )
     migrate_database(app)
