@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from comments_service import auth
 from comments_service.config import ConfigError, Settings, load_settings
@@ -20,9 +21,18 @@ from comments_service.extensions import db, limiter, migrate
 from comments_service.limits import configure_limiter
 from comments_service.logs import configure_logging, install_request_ids
 from comments_service.metrics import install_metrics
+from comments_service.schemas import MAX_ROW_ID
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+class RowIdConverter(IntegerConverter):
+    """werkzeug's int converter, bounded to the ids the schema can hold."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _secret_key(settings: Settings, instance_path: Path) -> str:
@@ -105,6 +115,9 @@ def create_app(
         instance_path=str(instance_path) if instance_path else None,
         instance_relative_config=True,
     )
+    # <int:...> in every route matches only ids a row can have (32-bit); a larger
+    # number is an unknown URL (404), never an overflow inside the database driver.
+    app.url_map.converters["int"] = RowIdConverter
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
 

@@ -10,11 +10,16 @@ build 500 pydantic objects only to dump them again.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from comments_service.services.threads import CommentNode, RepliesPage, ThreadPage, ThreadSummary
+
+# Row ids are 32-bit integers in the schema (PostgreSQL int4): a larger number can name
+# no row, and must be refused as a bad field rather than reach the database.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class StrictModel(BaseModel):
@@ -31,7 +36,7 @@ class NewComment(StrictModel):
                          "on the first comment.", min_length=1)
     title: str | None = Field(None, description="The article's title, stored with its thread.")
     url: str | None = Field(None, description="The article's URL (http or https).")
-    parent_id: int | None = Field(None, ge=1, description="The comment this one replies to.")
+    parent_id: RowId | None = Field(None, description="The comment this one replies to.")
     author_name: str | None = None
     author_email: str | None = Field(None, description="Never shown to other readers.")
     author_website: str | None = None

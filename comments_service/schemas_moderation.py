@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from comments_service.schemas import ErrorDetail, StrictModel, iso
+from comments_service.schemas import ErrorDetail, RowId, StrictModel, iso
 from comments_service.services.audit import AuditPage
 from comments_service.services.bans import BanInfo
 from comments_service.services.moderation import (
@@ -41,7 +41,7 @@ class QueueQuery(StrictModel):
 
 class AuditQuery(StrictModel):
     site: str | None = Field(None, description="One of your sites; all of them if omitted.")
-    comment_id: int | None = Field(None, ge=1, description="Only entries about this comment.")
+    comment_id: RowId | None = Field(None, description="Only entries about this comment.")
     cursor: str | None = None
     limit: int | None = Field(None, ge=1)
 
@@ -56,14 +56,17 @@ class ActionIn(StrictModel):
 
 class BulkActionIn(StrictModel):
     action: CommentActionName
-    comment_ids: list[int] = Field(min_length=1, description="moderation.max_bulk at most.")
+    comment_ids: list[RowId] = Field(min_length=1, description="moderation.max_bulk at most.")
     note: str | None = None
 
 
 class BanIn(StrictModel):
     by_email: bool = Field(False, description="Ban the comment author's email address.")
     by_address: bool = Field(False, description="Ban the comment author's network.")
-    duration_seconds: int | None = Field(None, ge=1, description="Until lifted if omitted.")
+    # At most ten years: longer is "until lifted", and a huge number cannot be a date.
+    duration_seconds: int | None = Field(
+        None, ge=1, le=10 * 365 * 86400, description="Until lifted if omitted."
+    )
     note: str | None = None
 
 

@@ -273,3 +273,12 @@ def test_locked_thread_is_409(app, api: Api) -> None:
         db.session.query(Thread).update({"is_locked": True})
         db.session.commit()
     assert_error(api.post("second"), 409, "thread_locked")
+
+
+def test_ids_beyond_any_row_are_4xx_not_a_database_overflow(api: Api) -> None:
+    huge = 10**30
+    response = api.post("x", parent_id=huge)
+    assert_error(response, 422, "validation_failed", {"parent_id"})
+    assert_error(api.client.get(f"/api/v1/sites/{api.site}/comments/{huge}"), 404, "not_found")
+    assert_error(api.client.get(f"/api/v1/sites/{api.site}/comments/{2**31}/replies"),
+                 404, "not_found")
