@@ -249,6 +249,18 @@ class ModerationSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    enabled: bool
+    link_max_age_seconds: int
+    resend_seconds: int
+
+    def __post_init__(self) -> None:
+        if self.link_max_age_seconds < 60 or self.resend_seconds < 0:
+            raise ConfigError("privacy: link_max_age_seconds must be at least 60 and "
+                              "resend_seconds at least 0")
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     enabled: bool
     site: str
@@ -270,6 +282,7 @@ class Settings:
     importing: ImportSettings
     spam: SpamSettings
     moderation: ModerationSettings
+    privacy: PrivacySettings
     demo: DemoSettings
 
     @property

@@ -201,6 +201,11 @@ class NotificationsOff(Conflict):
     message = "This service sends no notifications."
 
 
+class ReaderDataOff(Conflict):
+    code = "reader_data_disabled"
+    message = "This service does not email readers links to their own comments."
+
+
 class OutboxRowNotFound(NotFound):
     code = "outbox_row_not_found"
     message = "No dead or cancelled outbox message has that id."

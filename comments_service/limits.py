@@ -16,6 +16,9 @@ subscribe (notifications)    ``subscribe_limit``                    client addre
                              ``subscribe_email_limit`` with         the email in the body
                              ``key_func=email_key("email")``,
                              ``exempt_when=lacks_field("email")``
+reader data link (API, page) ``subscribe_limit``                    client address
+                             ``subscribe_email_limit``, shared      the email in the body
+                             (``READER_DATA_EMAIL_SCOPE``)
 ===========================  =====================================  ==========================
 
 For example, a subscription route whose JSON body carries ``email``::
@@ -47,6 +50,8 @@ from comments_service.clients import client_address, rate_key
 from comments_service.config import Settings
 
 EXEMPT_FLAG = "comments_limits_exempt"
+# One count per address for reader-data links, whether asked through the API or the page.
+READER_DATA_EMAIL_SCOPE = "reader-data-email"
 """Name of the flask.g attribute that exempts the current request from every limit."""
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "valkey://", "valkeys://")
@@ -106,17 +111,20 @@ def client_key() -> str:
 
 
 def _body_field(name: str) -> str | None:
-    """A non-blank string field of the JSON object body, or None. Never raises.
+    """A non-blank string field of the JSON object (or HTML form) body, or None. Never raises.
 
     A key function that raised would look to Flask-Limiter like a storage failure,
     so a malformed or oversized body simply has no such field here; the view
     reports the real problem afterwards.
     """
     try:
-        body: Any = request.get_json(silent=True)
+        if request.mimetype == "application/x-www-form-urlencoded":
+            value: Any = request.form.get(name)
+        else:
+            body: Any = request.get_json(silent=True)
+            value = body.get(name) if isinstance(body, dict) else None
     except HTTPException:
         return None
-    value = body.get(name) if isinstance(body, dict) else None
     if not isinstance(value, str) or not value.strip():
         return None
     return value.strip()

@@ -221,6 +221,7 @@ class OutboxKind(enum.StrEnum):
     CONFIRM = "confirm"  # the double opt-in link, to an unconfirmed address
     MODERATOR = "moderator"  # a pending or flagged comment, to a moderator address
     WEBHOOK = "webhook"  # a new comment, to one of the site's webhook URLs
+    READER_DATA = "reader_data"  # a reader's link to their own comments on a site
 
 
 class OutboxStatus(enum.StrEnum):
@@ -280,7 +281,8 @@ class OutboxMessage(db.Model):
             "status IN ('pending', 'sent', 'dead', 'cancelled')", name="status_known"
         ),
         CheckConstraint(
-            "kind IN ('comment', 'confirm', 'moderator', 'webhook')", name="kind_known"
+            "kind IN ('comment', 'confirm', 'moderator', 'webhook', 'reader_data')",
+            name="kind_known",
         ),
         # The claim: due pending rows, oldest first; also lists dead rows.
         Index("ix_outbox_due", "status", "next_attempt_at", "id"),
@@ -430,3 +432,30 @@ class AuditEntry(db.Model):
     status_after: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# ---- readers' own data ------------------------------------------------------------
+
+
+class ReaderDataRequest(db.Model):
+    """A reader's request for a link to every comment they posted on one site.
+
+    The link is mailed to the address (through the outbox) and works until
+    expires_at; it carries this row's id and nonce, signed, so deleting the row
+    or changing its nonce kills every link made for it. The address is kept only
+    while the request lives (expired rows are deleted when new requests come).
+    """
+
+    __tablename__ = "reader_data_requests"
+    __table_args__ = (Index("ix_reader_data_requests_expires_at", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(MAX_EMAIL))
+    # Keyed hash of the lower-cased address: finds this address's open request.
+    address_hash: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the reader erased their comments through the link (it then stops working).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

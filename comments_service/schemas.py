@@ -89,6 +89,12 @@ class NewSubscription(StrictModel):
     notify: Literal["all"] = Field("all", description="Every new comment in the thread.")
 
 
+class NewReaderDataRequest(StrictModel):
+    """Ask for a link, by email, to every comment posted with this address on the site."""
+
+    email: str = Field(description="The address the comments were posted with.")
+
+
 class CountsQuery(StrictModel):
     article: list[str] = Field(min_length=1, description="Repeat for each article key.")
 
@@ -181,6 +187,10 @@ class DeletedOut(StrictModel):
     placeholder: bool = Field(description="True when kept as a placeholder for its replies.")
 
 
+class ReaderDataRequestOut(StrictModel):
+    message: str
+
+
 class SubscriptionOut(StrictModel):
     article: str
     notify: Literal["all", "replies"] = Field(description="What the address follows now.")
@@ -209,6 +219,8 @@ class PublicConfigOut(StrictModel):
     notifications: bool = Field(description="Whether readers may ask for email "
                                 "notifications (the post's notify field, subscriptions).")
     flags: bool = Field(description="Readers may flag comments for moderators.")
+    reader_data: bool = Field(description="Readers may ask for a mailed link to download "
+                              "or erase their own comments (POST .../reader-data).")
 
 
 class ErrorDetail(StrictModel):

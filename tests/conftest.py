@@ -35,7 +35,7 @@ os.environ["COMMENTS_NOTIFICATIONS_WORKER"] = "none"
 POSTGRES_URL = os.environ.get("COMMENTS_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("COMMENTS_TEST_REDIS_URL", "")
 TABLES = (
-    "outbox", "subscriptions", "notify_addresses",
+    "outbox", "subscriptions", "notify_addresses", "reader_data_requests",
     # moderation
     "audit_log", "bans", "flags", "moderator_tokens", "moderator_sites", "moderators",
     "comments", "threads", "sites",

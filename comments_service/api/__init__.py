@@ -14,12 +14,14 @@ from comments_service.api import (  # noqa: E402
     flags,
     form_tokens,
     openapi,
+    reader_data,
     site_config,
     subscriptions,
     threads,
 )
 
 __all__ = [
-    "api", "comments", "cors", "counts", "flags", "form_tokens", "openapi", "site_config",
+    "api", "comments", "cors", "counts", "flags", "form_tokens", "openapi", "reader_data",
+    "site_config",
     "subscriptions", "threads",
 ]

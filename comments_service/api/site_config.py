@@ -35,6 +35,7 @@ def get_site_config(site_slug: str) -> Response:
             "replies_per_comment": settings.threads.replies_per_comment,
             "notifications": settings.notifications.enabled,
             "flags": True,
+            "reader_data": settings.privacy.enabled and settings.notifications.enabled,
         }
     )
     response.headers["Cache-Control"] = "public, max-age=60"

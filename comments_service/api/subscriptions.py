@@ -8,7 +8,7 @@ from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.api.parsing import json_body
 from comments_service.extensions import db, limiter
-from comments_service.limits import subscribe_limit
+from comments_service.limits import email_key, lacks_field, subscribe_email_limit, subscribe_limit
 from comments_service.schemas import NewSubscription, SubscriptionOut
 from comments_service.services import subscriptions
 
@@ -20,6 +20,8 @@ ACCEPTED_MESSAGE = (
 
 @api.post("/sites/<site_slug>/subscriptions")
 @limiter.limit(subscribe_limit)
+@limiter.limit(subscribe_email_limit, key_func=email_key("email"),
+               exempt_when=lacks_field("email"))
 @documented(
     "Follow an article's new comments by email (double opt-in: unconfirmed addresses "
     "get a confirmation link first). The answer is the same for every address.",

@@ -227,6 +227,27 @@ def compose_confirmation(
     return message
 
 
+def compose_reader_data_link(
+    identity: MailIdentity,
+    site_name: str,
+    recipient: str,
+    url: str,
+    expires_at: datetime,
+    outbox_id: int,
+    now: datetime,
+) -> EmailMessage:
+    """A reader's link to download or erase their own comments on a site."""
+    site = header_text(site_name, NAME_CHARS)
+    message = _new_message(identity, recipient, f"Your comments on {site}",
+                           identity.message_id(f"reader-data-{outbox_id}"), now)
+    _set_bodies(message, "reader_data", {
+        "site_name": site,
+        "url": url,
+        "expires": expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+    })
+    return message
+
+
 def compose_moderator_notice(
     identity: MailIdentity,
     ctx: CommentContext,

@@ -86,3 +86,45 @@ def confirm_url(base_url: str, secret: str, claim: LinkClaim) -> str:
 
 def unsubscribe_url(base_url: str, secret: str, claim: LinkClaim) -> str:
     return f"{base_url.rstrip('/')}{UNSUBSCRIBE_PATH}{manage_token(secret, claim)}"
+
+
+# ---- a reader's link to their own comments (services/reader_data.py) ----------------
+
+READER_DATA_SALT = "comments_service.reader_data"
+READER_DATA_PATH = "/my-data/"
+_NONCE = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class ReaderDataClaim:
+    """What a valid reader-data token vouches for: this request row, with this nonce."""
+
+    request_id: int
+    nonce: str
+
+
+def reader_data_token(secret: str, claim: ReaderDataClaim) -> str:
+    return URLSafeTimedSerializer(secret, salt=READER_DATA_SALT).dumps(
+        {"r": claim.request_id, "n": claim.nonce}
+    )
+
+
+def read_reader_data_token(secret: str, token: str, max_age_seconds: int) -> ReaderDataClaim:
+    """The claim of a reader-data token. Raises InvalidToken (is_expired when too old)."""
+    serializer = URLSafeTimedSerializer(secret, salt=READER_DATA_SALT)
+    try:
+        data = serializer.loads(token, max_age=max_age_seconds)
+    except BadData as exc:
+        raise InvalidToken(expired=isinstance(exc, SignatureExpired)) from None
+    if not isinstance(data, dict):
+        raise InvalidToken()
+    request_id, nonce = data.get("r"), data.get("n")
+    if not isinstance(request_id, int) or isinstance(request_id, bool) or request_id < 1:
+        raise InvalidToken()
+    if not isinstance(nonce, str) or not _NONCE.match(nonce):
+        raise InvalidToken()
+    return ReaderDataClaim(request_id, nonce)
+
+
+def reader_data_url(base_url: str, secret: str, claim: ReaderDataClaim) -> str:
+    return f"{base_url.rstrip('/')}{READER_DATA_PATH}{reader_data_token(secret, claim)}"

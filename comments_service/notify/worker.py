@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from comments_service.config import Settings
 from comments_service.metrics import NOTIFICATIONS_FAILED, NOTIFICATIONS_SENT
-from comments_service.models import OutboxKind
+from comments_service.models import OutboxKind, ReaderDataRequest, Site
 from comments_service.notify import mail, tokens, webhooks
 from comments_service.services import notifications, outbox
 from comments_service.services.outbox import ClaimedMessage, RetryPolicy
@@ -160,6 +160,8 @@ class OutboxWorker:
         now = self.clock()
         if kind == OutboxKind.CONFIRM.value:
             return self._prepare_confirmation(session, message, now)
+        if kind == OutboxKind.READER_DATA.value:
+            return self._prepare_reader_data_link(session, message, now)
         ctx = notifications.comment_context(session, int(payload["comment_id"]))
         if ctx is None:
             return Cancelled("the comment no longer exists")
@@ -204,6 +206,20 @@ class OutboxWorker:
         url = tokens.confirm_url(self.identity.base_url, self.secret, claim)
         return mail.compose_confirmation(self.identity, thread, message.recipient, url,
                                          message.id, now)
+
+    def _prepare_reader_data_link(
+        self, session: Session, message: ClaimedMessage, now: datetime
+    ) -> Prepared:
+        request = session.get(ReaderDataRequest, int(message.payload["request_id"]))
+        if request is None or request.erased_at is not None or request.expires_at <= now:
+            return Cancelled("the request expired or was used")
+        site = session.get(Site, request.site_id)
+        if site is None:  # pragma: no cover - the request row cascades with its site
+            return Cancelled("the site no longer exists")
+        claim = tokens.ReaderDataClaim(request.id, request.nonce)
+        url = tokens.reader_data_url(self.identity.base_url, self.secret, claim)
+        return mail.compose_reader_data_link(self.identity, site.name, message.recipient, url,
+                                             request.expires_at, message.id, now)
 
     # ---- the loop --------------------------------------------------------------------
 

@@ -300,7 +300,7 @@ def _change(
     change_status(session, comment, _TARGET[action], reason=_reason(action, actor, note))
 
 
-def _purge(session: Session, comment: Comment) -> str:
+def purge_comment(session: Session, comment: Comment) -> str:
     """Erase the comment for a data-removal request; returns its status after.
 
     A comment with replies stays as an empty placeholder (the replies keep their
@@ -363,7 +363,7 @@ def moderate_comment(
     comment, thread = comment_for_action(session, actor, comment_id)
     before = comment.status
     if action == CommentAction.PURGE:
-        after = _purge(session, comment)
+        after = purge_comment(session, comment)
     elif action in (CommentAction.PIN, CommentAction.UNPIN):
         _pin(session, comment, action == CommentAction.PIN)
         after = comment.status

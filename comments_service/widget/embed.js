@@ -53,6 +53,7 @@
       email: 'Email',
       optional: 'optional',
       emailNote: 'optional, never shown',
+      myData: 'Your comments and data',
       hint: 'Markdown works: **bold**, _italic_, `code`, > quote, [link](https://…)',
       left: 'Characters left: {n}',
       post: 'Post comment',
@@ -133,6 +134,7 @@
       email: 'E-Mail',
       optional: 'optional',
       emailNote: 'optional, wird nie angezeigt',
+      myData: 'Ihre Kommentare und Daten',
       hint: 'Markdown geht: **fett**, _kursiv_, `Code`, > Zitat, [Link](https://…)',
       left: 'Verbleibende Zeichen: {n}',
       post: 'Kommentar senden',
@@ -216,6 +218,7 @@
       email: 'البريد الإلكتروني',
       optional: 'اختياري',
       emailNote: 'اختياري، ولن يظهر أبدًا',
+      myData: 'تعليقاتك وبياناتك',
       hint: 'يمكنك استخدام Markdown: **عريض**، _مائل_، `شيفرة`، > اقتباس، [رابط](https://…)',
       left: 'الأحرف المتبقية: {n}',
       post: 'انشر التعليق',
@@ -566,7 +569,18 @@
         this.failed(error);
         return;
       }
+      if (this.config.reader_data === true) this.showDataLink();
       await this.loadPage(true);
+    }
+
+    // A reader's own comments: the service's page mails them a link to download or erase.
+    showDataLink() {
+      if (this.dataLink) return;
+      this.dataLink = h('a', {
+        class: 'my-data', target: '_blank', rel: 'noopener', text: this.t('myData'),
+        href: `${BASE}my-data?site=${encodeURIComponent(this.site)}`,
+      });
+      this.el.append(h('p', { class: 'data-link' }, this.dataLink));
     }
 
     failed(error) {
