@@ -227,6 +227,21 @@ def outbox_retry(message_id: int) -> None:
     click.echo(f"message {message_id} queued again")
 
 
+@outbox_group.command("purge")
+def outbox_purge() -> None:
+    """Delete sent/cancelled messages past notifications.retention_days, and expired
+    reader-data requests (workers also do this hourly)."""
+    from comments_service.notify.worker import OutboxWorker
+
+    app = _app()
+    with app.app_context():
+        worker = OutboxWorker(db.engine, app.extensions["comments_settings"],
+                              app.config["SECRET_KEY"], Path(app.instance_path))
+        rows, requests = worker.purge_old()
+    click.echo(f"deleted {rows} finished outbox messages and {requests} expired "
+               "reader-data requests")
+
+
 @main.group("webhook")
 def webhook_group() -> None:
     """A site's webhooks: signed POSTs for each new visible comment."""

@@ -185,6 +185,7 @@ class NotificationSettings:
     batch_size: int
     poll_interval_seconds: float
     webhook_timeout_seconds: int
+    retention_days: int
 
     def __post_init__(self) -> None:
         _require_choice("notifications", "worker", self.worker, NOTIFY_WORKERS)
@@ -193,6 +194,8 @@ class NotificationSettings:
         if self.max_attempts < 1 or self.batch_size < 1 or self.lease_seconds < 1:
             raise ConfigError("notifications: max_attempts, batch_size and lease_seconds "
                               "must be at least 1")
+        if self.retention_days < 0:
+            raise ConfigError("notifications: retention_days must be 0 (keep) or more")
 
 
 @dataclass(frozen=True)

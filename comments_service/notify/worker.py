@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -29,11 +29,13 @@ from comments_service.config import Settings
 from comments_service.metrics import NOTIFICATIONS_FAILED, NOTIFICATIONS_SENT
 from comments_service.models import OutboxKind, ReaderDataRequest, Site
 from comments_service.notify import mail, tokens, webhooks
-from comments_service.services import notifications, outbox
+from comments_service.services import notifications, outbox, reader_data
 from comments_service.services.outbox import ClaimedMessage, RetryPolicy
 from comments_service.services.webhooks import find_webhook
 
 log = logging.getLogger(__name__)
+# How often a running worker deletes rows past retention (notifications.retention_days).
+PURGE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,24 @@ class OutboxWorker:
         return mail.compose_reader_data_link(self.identity, site.name, message.recipient, url,
                                              request.expires_at, message.id, now)
 
+    # ---- retention -------------------------------------------------------------------
+
+    def purge_old(self) -> tuple[int, int]:
+        """Delete finished outbox rows past retention_days and expired reader-data
+        requests; returns (outbox rows, requests). Any worker may run it: deletes of
+        the same rows by two workers at once just find fewer rows."""
+        now = self.clock()
+        with self._sessions() as session:
+            rows = 0
+            if self.settings.retention_days:
+                before = now - timedelta(days=self.settings.retention_days)
+                rows = outbox.purge_finished(session, before)
+            requests = reader_data.purge_expired(session, now)
+            session.commit()
+        if rows or requests:
+            log.info("outbox_purged", extra={"outbox_rows": rows, "reader_data_requests": requests})
+        return rows, requests
+
     # ---- the loop --------------------------------------------------------------------
 
     def run_forever(self, stop: threading.Event) -> None:
@@ -229,8 +249,12 @@ class OutboxWorker:
         Errors reaching the database are logged and retried after the pause, so
         a database restart does not end the loop.
         """
+        next_purge = self.clock()
         while not stop.is_set():
             try:
+                if self.clock() >= next_purge:
+                    next_purge = self.clock() + PURGE_EVERY
+                    self.purge_old()
                 claimed = self.run_once()
             except Exception:
                 log.exception("outbox_worker_error")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from comments_service.errors import OutboxRowNotFound
@@ -265,3 +265,20 @@ def count_by_status(session: Session) -> dict[str, int]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     ).all()
     return {status: count for status, count in rows}
+
+
+def purge_finished(session: Session, before: datetime) -> int:
+    """Delete sent and cancelled rows created before `before`; returns how many.
+
+    Those rows hold recipient addresses that are no longer needed once delivered.
+    Dead rows stay until an operator retries them (`comments-service outbox dead`).
+    A deleted row's dedupe key is free again; the retention period is far longer
+    than anything that could queue the same notification twice.
+    """
+    result = session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status.in_([OutboxStatus.SENT.value, OutboxStatus.CANCELLED.value]),
+            OutboxMessage.created_at < before,
+        )
+    )
+    return result.rowcount or 0

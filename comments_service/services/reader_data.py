@@ -91,7 +91,7 @@ def request_link(
     if error or address is None:
         message = error or "Give the email address you commented with."
         raise ValidationFailed(fields={"email": message})
-    session.execute(delete(ReaderDataRequest).where(ReaderDataRequest.expires_at < now))
+    purge_expired(session, now)
 
     has_comments = session.execute(
         select(exists(_own_comments(site.id, address).with_only_columns(Comment.id)))
@@ -142,6 +142,12 @@ def find_request(
     if request.expires_at <= now:
         raise InvalidToken(expired=True)
     return request
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Delete requests whose link has expired (and the address they held); returns how many."""
+    result = session.execute(delete(ReaderDataRequest).where(ReaderDataRequest.expires_at < now))
+    return result.rowcount or 0
 
 
 @dataclass(frozen=True)
