@@ -34,7 +34,8 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _page(template: str, status: int = 200, **context: object) -> Response:
+def link_page(template: str, status: int = 200, **context: object) -> Response:
+    """A page behind an emailed link: templates/notify/<template>.html, never cached."""
     response = make_response(render_template(f"notify/{template}.html", **context), status)
     # The token is in the URL: keep it out of caches, search engines and Referer headers.
     response.headers["Cache-Control"] = "no-store"
@@ -45,7 +46,7 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
 
 @pages.errorhandler(tokens.InvalidToken)
 def invalid_link(exc: tokens.InvalidToken) -> Response:
-    return _page("invalid", 400, is_expired=exc.is_expired)
+    return link_page("invalid", 400, is_expired=exc.is_expired)
 
 
 def _confirm_claim(token: str) -> tokens.LinkClaim:
@@ -65,7 +66,7 @@ def _mode(claim: tokens.LinkClaim) -> str:
 @limiter.limit(read_limit)
 def confirm_page(token: str) -> Response:
     claim = _confirm_claim(token)
-    return _page("confirm", thread=_thread(claim),
+    return link_page("confirm", thread=_thread(claim),
                  is_confirmed=notifications.is_confirmed(db.session, claim.address_hash))
 
 
@@ -76,14 +77,14 @@ def confirm(token: str) -> Response:
     if not notifications.confirm_address(db.session, claim.address_hash, datetime.now(UTC)):
         raise tokens.InvalidToken()  # a valid link for an address that never subscribed
     db.session.commit()
-    return _page("confirmed", thread=_thread(claim))
+    return link_page("confirmed", thread=_thread(claim))
 
 
 @pages.get(f"{tokens.UNSUBSCRIBE_PATH}<token>")
 @limiter.limit(read_limit)
 def manage_page(token: str) -> Response:
     claim = tokens.read_manage_token(_secret(), token)
-    return _page("manage", thread=_thread(claim), mode=_mode(claim))
+    return link_page("manage", thread=_thread(claim), mode=_mode(claim))
 
 
 @pages.post(f"{tokens.UNSUBSCRIBE_PATH}<token>")
@@ -93,11 +94,11 @@ def change_subscription(token: str) -> Response:
     is_one_click = request.form.get(ONE_CLICK_FIELD) == ONE_CLICK_VALUE
     mode = "none" if is_one_click else request.form.get("mode", "none")
     if mode not in MODES:
-        return _page("manage", 400, thread=_thread(claim), mode=_mode(claim),
+        return link_page("manage", 400, thread=_thread(claim), mode=_mode(claim),
                      error="Choose one of the options.")
     changed = notifications.set_mode(db.session, claim.thread_id, claim.address_hash, mode)
     db.session.commit()
     # A stopped subscription cannot be restarted from its link (the link holds no
     # address); say so instead of pretending.
-    return _page("updated", thread=_thread(claim), mode=mode if changed or mode == "none"
+    return link_page("updated", thread=_thread(claim), mode=mode if changed or mode == "none"
                  else "stopped_earlier")

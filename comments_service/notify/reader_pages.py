@@ -16,8 +16,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    make_response,
-    render_template,
     request,
     stream_with_context,
     url_for,
@@ -36,6 +34,7 @@ from comments_service.limits import (
 )
 from comments_service.models import ReaderDataRequest, Site
 from comments_service.notify import tokens
+from comments_service.notify.pages import link_page
 from comments_service.services import reader_data, sites
 
 reader_pages = Blueprint("reader_pages", __name__)
@@ -47,28 +46,19 @@ def _settings() -> Settings:
     return current_app.extensions["comments_settings"]
 
 
-def _page(template: str, status: int = 200, **context: object) -> Response:
-    response = make_response(render_template(f"notify/{template}.html", **context), status)
-    # The token may be in the URL: keep it out of caches, search engines and Referer.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
 @reader_pages.errorhandler(tokens.InvalidToken)
 def invalid_link(exc: tokens.InvalidToken) -> Response:
-    return _page("invalid", 400, is_expired=exc.is_expired, expired_hint=EXPIRED_HINT)
+    return link_page("invalid", 400, is_expired=exc.is_expired, expired_hint=EXPIRED_HINT)
 
 
 @reader_pages.errorhandler(SiteNotFound)
 def unknown_site(exc: SiteNotFound) -> Response:
-    return _page("invalid", 404)
+    return link_page("invalid", 404)
 
 
 @reader_pages.errorhandler(ReaderDataOff)
 def turned_off(exc: ReaderDataOff) -> Response:
-    return _page("invalid", 404)
+    return link_page("invalid", 404)
 
 
 def _require_enabled() -> None:
@@ -88,7 +78,7 @@ def _site(slug: str | None) -> Site:
 def ask_page() -> Response:
     _require_enabled()
     site = _site(request.args.get("site"))
-    return _page("reader_data_ask", site_name=site.name, site_slug=site.slug,
+    return link_page("reader_data_ask", site_name=site.name, site_slug=site.slug,
                  action=url_for(".ask"))
 
 
@@ -107,11 +97,11 @@ def ask() -> Response:
             settings.notifications.enabled, current_app.config["SECRET_KEY"], datetime.now(UTC),
         )
     except ValidationFailed as exc:
-        return _page("reader_data_ask", 422, site_name=site.name, site_slug=site.slug,
+        return link_page("reader_data_ask", 422, site_name=site.name, site_slug=site.slug,
                      action=url_for(".ask"), email=email,
                      error=exc.fields.get("email", exc.message))
     db.session.commit()
-    return _page("reader_data_sent", site_name=site.name)
+    return link_page("reader_data_sent", site_name=site.name)
 
 
 def _request(token: str, *, for_update: bool = False) -> ReaderDataRequest:
@@ -125,7 +115,7 @@ def _request(token: str, *, for_update: bool = False) -> ReaderDataRequest:
 @limiter.limit(read_limit)
 def request_page(token: str) -> Response:
     found = _request(token)
-    return _page("reader_data", summary=reader_data.summarize(db.session, found),
+    return link_page("reader_data", summary=reader_data.summarize(db.session, found),
                  download_url=url_for(".download", token=token),
                  erase_url=url_for(".erase", token=token))
 
@@ -164,10 +154,10 @@ def erase(token: str) -> Response:
     if found.erased_at is not None:
         raise tokens.InvalidToken()
     if request.form.get("confirm") != "yes":
-        return _page("reader_data", 422, summary=reader_data.summarize(db.session, found),
+        return link_page("reader_data", 422, summary=reader_data.summarize(db.session, found),
                      download_url=url_for(".download", token=token),
                      erase_url=url_for(".erase", token=token),
                      error="Tick the box to confirm.")
     erased = reader_data.erase_comments(db.session, found, datetime.now(UTC))
     db.session.commit()
-    return _page("reader_data_erased", erased=erased)
+    return link_page("reader_data_erased", erased=erased)
