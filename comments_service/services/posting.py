@@ -319,6 +319,7 @@ def post_comment(
             author_website=clean.author_website,
             permalink=clean.url,
             is_reply=parent is not None,
+            article_key=clean.article_key,
         )
         status = spam.judge(
             session, site, candidate, author.client_hash, author.secret, screening, now

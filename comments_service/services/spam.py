@@ -44,7 +44,7 @@ from comments_service import sanitize
 from comments_service.clients import anonymize
 from comments_service.config import SPAM_ACTIONS, SpamSettings
 from comments_service.errors import DuplicateComment, SpamRejected
-from comments_service.models import Comment, CommentStatus, Site
+from comments_service.models import Comment, CommentStatus, Site, Thread
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,8 @@ class Candidate:
     author_website: str | None = None
     permalink: str | None = None
     is_reply: bool = False
+    # The article it is posted under (the duplicate rule's scope).
+    article_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -205,11 +207,16 @@ def is_duplicate(
     client_hash: str | None,
     author_email: str | None,
     since: datetime,
+    *,
+    site_id: int,
+    article_key: str,
 ) -> bool:
-    """Whether this author already posted this exact body since ``since``.
+    """Whether this author already posted this exact body on this article since ``since``.
 
-    The author is whoever shares the client hash or the email. One query, served
-    by ix_comments_client_recent / ix_comments_email_recent.
+    The author is whoever shares the client hash or the email. Only the same
+    article counts: a double submission or a repeated paste into one thread is
+    refused, while a short "Thanks!" under two different articles is not. One
+    query, served by ix_comments_client_recent / ix_comments_email_recent.
     """
     same_author = []
     if client_hash:
@@ -218,12 +225,15 @@ def is_duplicate(
         same_author.append(Comment.author_email == author_email)
     if not same_author:
         return False
+    # Where the author's identical bodies went: found through the author's indexes,
+    # then each thread by its key; the article is compared here, not in SQL, so no
+    # planner starts from the thread and reads a busy thread's every comment.
     query = (
-        select(Comment.id)
+        select(Thread.site_id, Thread.article_key)
+        .join_from(Comment, Thread, Thread.id == Comment.thread_id)
         .where(or_(*same_author), Comment.created_at >= since, Comment.body_markdown == body)
-        .limit(1)
     )
-    return session.execute(query).first() is not None
+    return (site_id, article_key) in {tuple(row) for row in session.execute(query)}
 
 
 # ---- the checker --------------------------------------------------------------------
@@ -333,7 +343,8 @@ def judge(
         return CommentStatus.VISIBLE
     if rules.duplicate_window_seconds > 0:
         since = now - timedelta(seconds=rules.duplicate_window_seconds)
-        if is_duplicate(session, candidate.body, client_hash, candidate.author_email, since):
+        if is_duplicate(session, candidate.body, client_hash, candidate.author_email, since,
+                        site_id=site.id, article_key=candidate.article_key):
             log.info("comment_duplicate", extra={"site": site.slug})
             raise DuplicateComment()
     tripped = local_rules(candidate, signals, rules, secret, site.slug, now)

@@ -63,6 +63,13 @@ def test_same_comment_twice_is_a_409_duplicate(api) -> None:
     assert again.get_json()["error"]["code"] == "duplicate_comment"
 
 
+def test_the_same_short_reply_under_two_articles_is_not_a_duplicate(api) -> None:
+    """The duplicate rule is per article: "Thanks!" may be said under two articles."""
+    assert api.post("Thanks!", article="a1").status_code == 201
+    assert api.post("Thanks!", article="a2").status_code == 201
+    assert api.post("Thanks!", article="a1").status_code == 409
+
+
 def test_edit_stuffed_with_links_is_rejected_and_the_comment_kept(app, api) -> None:
     created = api.post("A calm comment").get_json()
     links = " ".join(f"https://site{i}.example" for i in range(10))

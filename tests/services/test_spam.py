@@ -30,6 +30,7 @@ def rules() -> SpamSettings:
 
 
 def candidate(body: str = "A fine comment.", **fields: Any) -> spam.Candidate:
+    fields.setdefault("article_key", "a1")
     return spam.Candidate(body=body, body_html=sanitize.render(body), **fields)
 
 
@@ -173,6 +174,11 @@ def test_site_setting_overrides_the_default_action(caplog) -> None:
 AUTHOR = Author(client_hash="c0ffee", secret=SECRET)
 
 
+def on_a1(site_row) -> dict[str, Any]:
+    """The duplicate rule's scope: article a1 of the test site."""
+    return {"site_id": site_row.id, "article_key": "a1"}
+
+
 def store(session, site_row, body: str, author: Author = AUTHOR, when: datetime = NOW,
           email: str | None = None) -> None:
     draft = CommentDraft(article_key="a1", body=body, author_email=email)
@@ -183,10 +189,13 @@ def store(session, site_row, body: str, author: Author = AUTHOR, when: datetime 
 def test_same_body_from_same_client_within_window_is_a_duplicate(session, site_row) -> None:
     store(session, site_row, "Hello there")
     since = NOW - timedelta(hours=1)
-    assert spam.is_duplicate(session, "Hello there", "c0ffee", None, since)
-    assert not spam.is_duplicate(session, "Hello there!", "c0ffee", None, since)
-    assert not spam.is_duplicate(session, "Hello there", "other", None, since)
-    assert not spam.is_duplicate(session, "Hello there", "c0ffee", None, NOW + timedelta(1))
+    assert spam.is_duplicate(session, "Hello there", "c0ffee", None, since, **on_a1(site_row))
+    assert not spam.is_duplicate(session, "Hello there!", "c0ffee", None, since,
+                                 **on_a1(site_row))
+    assert not spam.is_duplicate(session, "Hello there", "other", None, since,
+                                 **on_a1(site_row))
+    assert not spam.is_duplicate(session, "Hello there", "c0ffee", None, NOW + timedelta(1),
+                                 **on_a1(site_row))
 
 
 def test_same_body_with_same_email_from_another_client_is_a_duplicate(
@@ -194,13 +203,29 @@ def test_same_body_with_same_email_from_another_client_is_a_duplicate(
 ) -> None:
     store(session, site_row, "Hello there", email="ann@example.com")
     since = NOW - timedelta(hours=1)
-    assert spam.is_duplicate(session, "Hello there", "new-client", "ann@example.com", since)
-    assert not spam.is_duplicate(session, "Hello there", None, None, since)
+    assert spam.is_duplicate(session, "Hello there", "new-client", "ann@example.com", since,
+                             **on_a1(site_row))
+    assert not spam.is_duplicate(session, "Hello there", None, None, since, **on_a1(site_row))
+
+
+def test_the_same_body_under_another_article_or_site_is_not_a_duplicate(
+    session, site_row
+) -> None:
+    """A short "Thanks!" may be said under two articles; only one thread is the scope."""
+    store(session, site_row, "Thanks!")
+    since = NOW - timedelta(hours=1)
+    assert spam.is_duplicate(session, "Thanks!", "c0ffee", None, since,
+                             site_id=site_row.id, article_key="a1")
+    assert not spam.is_duplicate(session, "Thanks!", "c0ffee", None, since,
+                                 site_id=site_row.id, article_key="a2")
+    assert not spam.is_duplicate(session, "Thanks!", "c0ffee", None, since,
+                                 site_id=site_row.id + 1, article_key="a1")
 
 
 def test_duplicate_check_is_one_query_served_by_an_index(session, site_row) -> None:
     store(session, site_row, "Hello there", email="ann@example.com")
     since = NOW - timedelta(hours=1)
+    scope = on_a1(site_row)
     engine = session.get_bind()
     executed: list[tuple[str, Any]] = []
 
@@ -209,7 +234,8 @@ def test_duplicate_check_is_one_query_served_by_an_index(session, site_row) -> N
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        assert spam.is_duplicate(session, "Hello there", "c0ffee", "ann@example.com", since)
+        assert spam.is_duplicate(session, "Hello there", "c0ffee", "ann@example.com", since,
+                                 **scope)
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert len(executed) == 1
