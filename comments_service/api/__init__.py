@@ -13,6 +13,7 @@ from comments_service.api import (  # noqa: E402
     counts,
     flags,
     form_tokens,
+    live,
     openapi,
     site_config,
     subscriptions,
@@ -20,6 +21,6 @@ from comments_service.api import (  # noqa: E402
 )
 
 __all__ = [
-    "api", "comments", "cors", "counts", "flags", "form_tokens", "openapi", "site_config",
+    "api", "comments", "cors", "counts", "flags", "form_tokens", "live", "openapi", "site_config",
     "subscriptions", "threads",
 ]
