@@ -27,6 +27,7 @@ from comments_service.live.slots import ProcessFull, Slot, TooManyForClient
 from comments_service.schemas import MAX_ROW_ID
 from comments_service.schemas_live import LiveEventsOut, LiveQuery
 from comments_service.services import live as live_rules
+from comments_service.services import posting
 
 LAST_EVENT_ID = HeaderParam(
     "Last-Event-ID", "Sent by EventSource on reconnect; the same as `since`."
@@ -121,7 +122,10 @@ def thread_events(site_slug: str) -> Response:
     site = context.site(site_slug)
     query = query_args(LiveQuery)
     since = _since(query)
-    article_key = query.article.strip()
+    # The thread's key as posting stores it, so both name the same channel.
+    article_key, problem = posting.clean_article_key(query.article, context.settings().comments)
+    if problem:
+        raise BadRequest(fields={"article": problem})
     slot = _acquire(runtime)
     subscription = _subscribe(runtime, channel_for(site.id, article_key), slot)
     try:

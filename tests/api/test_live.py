@@ -127,6 +127,17 @@ def test_a_bad_last_event_id_is_a_400(live_api: Api) -> None:
                                    headers={"Last-Event-ID": "abc"})
     assert_error(response, 400, "bad_request")
     assert_error(live_api.client.get(EVENTS), 400, "bad_request")
+    too_long = live_api.client.get(EVENTS, query_string={"article": "k" * 600})
+    assert_error(too_long, 400, "bad_request")
+
+
+def test_the_article_key_is_trimmed_as_posting_trims_it(live_api: Api) -> None:
+    """A key sent with spaces follows the same thread as the one posted without them."""
+    stream = open_stream(live_api.client, article="  a1 ")
+    stream.read_until_ready()
+    new = live_api.posted_id("trimmed", article="a1")
+    assert stream.read()["id"] == str(new)
+    stream.close()
 
 
 def test_idle_stream_sends_heartbeats(make_app: Any, site_factory: Any) -> None:
