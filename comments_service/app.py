@@ -177,6 +177,12 @@ def create_app(
     else:
         moderation.remove_visible_hook(notifications.announce_when_approved)
 
+    # live updates (issue 9): the broker between processes, stream slots, and
+    # publishing of newly visible comments after their commit.
+    from comments_service import live
+
+    live.init_app(app, settings)
+
     # The in-process outbox worker. Tests keep it off with
     # COMMENTS_NOTIFICATIONS_WORKER=none (tests/conftest.py) and drive the worker
     # themselves; CLI commands other than `serve` build their app with worker "none".

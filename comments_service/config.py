@@ -269,6 +269,39 @@ class DemoSettings:
     site: str
 
 
+# ---- live updates (issue 9) ---------------------------------------------------------
+
+LIVE_BACKENDS = ("auto", "memory", "redis")
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    enabled: bool
+    backend: str
+    redis_url: str
+    channel_prefix: str
+    heartbeat_seconds: float
+    max_stream_seconds: float
+    poll_seconds: float
+    max_streams_per_client: int
+    max_streams_per_process: int
+    queue_size: int
+    replay_limit: int
+
+    def __post_init__(self) -> None:
+        _require_choice("live", "backend", self.backend, LIVE_BACKENDS)
+        if min(self.heartbeat_seconds, self.max_stream_seconds, self.poll_seconds) <= 0:
+            raise ConfigError("live: heartbeat, stream and poll seconds must be positive")
+        if min(self.max_streams_per_client, self.queue_size, self.replay_limit) < 1:
+            raise ConfigError("live: max_streams_per_client, queue_size and replay_limit "
+                              "must be at least 1")
+        if self.max_streams_per_process < 0:
+            raise ConfigError("live.max_streams_per_process: 0 (half the threads) or more")
+
+
+# ---- end live updates ----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Settings:
     server: ServerSettings
@@ -287,6 +320,7 @@ class Settings:
     moderation: ModerationSettings
     privacy: PrivacySettings
     demo: DemoSettings
+    live: LiveSettings
 
     @property
     def is_production(self) -> bool:

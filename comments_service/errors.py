@@ -214,6 +214,27 @@ class OutboxRowNotFound(NotFound):
 # ---- end notifications -------------------------------------------------------------
 
 
+# ---- live updates (issue 9) -------------------------------------------------------
+
+
+class TooManyStreams(RateLimited):
+    code = "too_many_streams"
+    message = "This address has as many live streams open as it may. Close one first."
+
+
+class StreamsBusy(ServiceUnavailable):
+    code = "streams_busy"
+    message = "No live stream can be opened just now; fall back to polling and try later."
+
+
+class LiveOff(NotFound):
+    code = "live_disabled"
+    message = "This service sends no live updates."
+
+
+# ---- end live updates ----------------------------------------------------------------
+
+
 class RateLimitUnavailable(ApiError):
     status = 503
     code = "rate_limit_unavailable"

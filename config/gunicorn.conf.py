@@ -14,6 +14,9 @@ from prometheus_client import multiprocess
 bind = os.environ.get("COMMENTS_BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("COMMENTS_WORKERS", "4"))
 threads = int(os.environ.get("COMMENTS_THREADS", "4"))
+# The app sizes its live-stream cap ([live] max_streams_per_process = 0: half the
+# threads) from [server] threads; tell it how many threads gunicorn really runs.
+os.environ.setdefault("COMMENTS_SERVER_THREADS", str(threads))
 worker_class = "gthread"
 # Requests are short; a stuck one is a bug, not a reason to wait a minute.
 timeout = 30

@@ -13,6 +13,7 @@ from comments_service.api import (  # noqa: E402
     counts,
     flags,
     form_tokens,
+    live,
     openapi,
     reader_data,
     site_config,
@@ -21,7 +22,7 @@ from comments_service.api import (  # noqa: E402
 )
 
 __all__ = [
-    "api", "comments", "cors", "counts", "flags", "form_tokens", "openapi", "reader_data",
-    "site_config",
+    "api", "comments", "cors", "counts", "flags", "form_tokens", "live", "openapi",
+    "reader_data", "site_config",
     "subscriptions", "threads",
 ]

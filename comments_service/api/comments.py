@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request, url_for
 
+from comments_service import live
 from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body, query_args
@@ -100,6 +101,9 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
         "editable_until": iso(posted.editable_until),
     }
     location = url_for(".get_comment", site_slug=site.slug, comment_id=posted.comment.id)
+    # Published once the commit succeeds.
+    live.announce(db.session, posted.comment, site_id=site.id,
+                  article_key=posting.clean_article_key(payload.article, settings.comments)[0])
     db.session.commit()
     COMMENTS_CREATED.labels(status).inc()
     return jsonify(body), 201, {"Location": location, "Cache-Control": "no-store"}

@@ -79,6 +79,8 @@ _ERROR_TEXT = {
     422: "Fields failed validation (see error.fields), or the comment was refused as "
     "spam (spam_rejected).",
     429: "Rate limited; see Retry-After.",
+    503: "Briefly unavailable (database, limit storage, or no free live-stream slot); "
+         "see Retry-After.",
 }
 
 

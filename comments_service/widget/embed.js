@@ -82,6 +82,7 @@
       saved: 'Your changes were saved.',
       removed: 'Your comment was deleted.',
       loaded: { one: '{n} more comment loaded.', other: '{n} more comments loaded.' },
+      newComments: { one: '{n} new comment', other: '{n} new comments' },
       justNow: 'just now',
       errLoad: 'More comments could not be loaded. Please try again.',
       errFields: 'Please check the fields marked below.',
@@ -163,6 +164,7 @@
       saved: 'Ihre Änderungen wurden gespeichert.',
       removed: 'Ihr Kommentar wurde gelöscht.',
       loaded: { one: '{n} weiterer Kommentar geladen.', other: '{n} weitere Kommentare geladen.' },
+      newComments: { one: '{n} neuer Kommentar', other: '{n} neue Kommentare' },
       justNow: 'gerade eben',
       errLoad: 'Weitere Kommentare konnten nicht geladen werden. Bitte versuchen Sie es erneut.',
       errFields: 'Bitte prüfen Sie die markierten Felder.',
@@ -247,6 +249,10 @@
       saved: 'تم حفظ التعديلات.',
       removed: 'تم حذف تعليقك.',
       loaded: 'تم تحميل تعليقات إضافية ({n}).',
+      newComments: {
+        one: 'تعليق جديد واحد', two: 'تعليقان جديدان', few: '{n} تعليقات جديدة',
+        many: '{n} تعليقًا جديدًا', other: '{n} تعليق جديد',
+      },
       justNow: 'الآن',
       errLoad: 'تعذّر تحميل المزيد من التعليقات. يُرجى المحاولة مرة أخرى.',
       errFields: 'يُرجى مراجعة الحقول المحددة أدناه.',
@@ -646,6 +652,7 @@
       this.moreButton.hidden = !this.cursor;
       this.refreshCount();
       if (!reset) this.announce(this.t('loaded', { n: added }));
+      if (!this.feed) this.feed = new Feed(this);
     }
 
     changeSort() {
@@ -1179,6 +1186,7 @@
         else if (el) this.list.append(el);
       }
       this.changeCount(1);
+      if (this.feed) this.feed.refresh();
       this.announce(this.t('posted'));
       if (!el) return;
       el.classList.add('is-new');
@@ -1271,6 +1279,108 @@
       button.disabled = false;
       button.removeAttribute('aria-busy');
       button.textContent = label;
+    }
+  }
+
+  // ---- live updates (issue 9): "N new comments", inserted when the reader asks ----------
+  // An EventSource on the thread's events; long polling when there is none, or when the
+  // stream is refused (429/503) or keeps failing. New comments are only counted in a
+  // button pinned below the list, so nothing the reader is reading moves until they click.
+  class Feed {
+    constructor(widget) {
+      this.w = widget;
+      this.pending = new Map();
+      this.since = null;
+      this.errors = 0;
+      this.path = `/sites/${encodeURIComponent(widget.site)}/thread/events`;
+      this.button = h('button', {
+        type: 'button', class: 'btn primary new-comments', hidden: true, onclick: () => this.show(),
+      });
+      widget.el.append(this.button);
+      if (window.EventSource) this.stream(); else this.poll();
+    }
+
+    stream() {
+      const url = new URL(API + this.path);
+      url.searchParams.set('article', this.w.article);
+      const source = new EventSource(url.href);
+      const seen = (event) => { this.since = event.lastEventId || this.since; };
+      source.addEventListener('ready', (event) => { seen(event); this.errors = 0; });
+      source.addEventListener('comment', (event) => { seen(event); this.add(JSON.parse(event.data)); });
+      // The browser reconnects by itself, sending the last id, so nothing is missed.
+      source.onerror = () => {
+        if (source.readyState === EventSource.CLOSED || ++this.errors > 3) {
+          source.close();
+          this.poll();
+        }
+      };
+    }
+
+    async poll() {
+      for (;;) {
+        let wait = 0;
+        try {
+          const data = await api('GET', this.path,
+            { query: { article: this.w.article, poll: 1, since: this.since } });
+          this.since = data.last_event_id;
+          data.events.forEach((event) => this.add(event));
+        } catch (error) {
+          if (error.status === 404) return;
+          wait = Math.max(error.retryAfter * 1000, 5000);
+        }
+        await new Promise((done) => { setTimeout(done, wait); });
+      }
+    }
+
+    add(event) {
+      if (!this.w.nodes.has(event.comment_id)) this.pending.set(event.comment_id, event);
+      this.refresh();
+    }
+
+    refresh() {
+      for (const id of this.pending.keys()) if (this.w.nodes.has(id)) this.pending.delete(id);
+      const n = this.pending.size;
+      const text = n ? this.w.t('newComments', { n }) : '';
+      if (text && text !== this.button.textContent) this.w.announce(text);
+      this.button.textContent = text;
+      this.button.hidden = !n;
+    }
+
+    async show() {
+      const w = this.w;
+      const ids = [...this.pending.keys()].sort((a, b) => a - b);
+      this.pending.clear();
+      this.refresh();
+      const site = encodeURIComponent(w.site);
+      const found = await Promise.all(ids.map((id) => api('GET', `/sites/${site}/comments/${id}`)
+        .then((data) => data.comment, () => null)));
+      let first = null;
+      let added = 0;
+      for (const c of found) {
+        if (!c || c.status !== 'visible' || w.nodes.has(c.id)) continue;
+        added += 1;
+        let el = null;
+        if (c.parent_id == null) {
+          el = w.renderComment(c, c.id);
+          if (el) w.list[w.sort === 'newest' ? 'prepend' : 'append'](el);
+        } else {
+          // A reply whose branch is not on screen comes with "more replies" instead.
+          const parent = w.nodes.get(c.parent_id);
+          const root = parent && w.nodes.get(parent.rootId);
+          el = root ? w.addReply(c, parent.rootId) : null;
+          if (el) {
+            root.total += 1;
+            w.updateMoreReplies(root);
+          }
+        }
+        if (el) {
+          el.classList.add('is-new');
+          first = first || el;
+        }
+      }
+      if (added) w.changeCount(added);
+      w.announce(w.t('loaded', { n: added }));
+      if (first) first.focus();
     }
   }
 

@@ -61,6 +61,10 @@ SERVICE_OVERRIDES: dict[str, dict[str, Any]] = {
         "edit_per_client": "1000 per minute",
         "read_per_client": "10000 per minute",
     },
+    # live updates: every page opens a stream from 127.0.0.1 to a server with a thread
+    # per request; quick heartbeats free the slot of a closed page soon.
+    "live": {"max_streams_per_client": 1000, "max_streams_per_process": 1000,
+             "heartbeat_seconds": 1},
 }
 
 

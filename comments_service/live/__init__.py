@@ -1,0 +1,163 @@
+"""Live updates (issue 9): new comments pushed to readers over Server-Sent Events.
+
+``create_app`` builds one ``LiveRuntime`` per app (``init_app``): the broker
+chosen by ``[live] backend``, and the stream slots. Publishing happens only
+after the database commit that made a comment visible: ``announce`` queues the
+event on the session, and a SQLAlchemy ``after_commit`` listener publishes it
+(a rollback drops it). The stream itself is ``api/live.py``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+
+from comments_service.config import LiveSettings, Settings
+from comments_service.live.broker import (
+    Broker,
+    LiveEvent,
+    MemoryBroker,
+    RedisBroker,
+    channel_for,
+)
+from comments_service.live.slots import StreamSlots
+from comments_service.models import Comment
+from comments_service.services import live as live_rules
+from comments_service.services import moderation
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "comments_live"
+_PENDING = "comments_live_pending"
+_REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "unix://")
+
+
+@dataclass
+class LiveRuntime:
+    settings: LiveSettings
+    broker: Broker
+    slots: StreamSlots
+
+
+def redis_url(settings: Settings) -> str:
+    """[live] redis_url, else the rate limits' storage when that is Redis, else ""."""
+    if settings.live.redis_url:
+        return settings.live.redis_url
+    storage = settings.limits.storage_uri
+    return storage if storage.startswith(_REDIS_SCHEMES) else ""
+
+
+def make_broker(settings: Settings) -> Broker:
+    live = settings.live
+    url = redis_url(settings)
+    if live.backend == "redis" and not url:
+        from comments_service.config import ConfigError
+
+        raise ConfigError("live.backend = \"redis\" needs live.redis_url (or a redis:// "
+                          "limits.storage_uri)")
+    if live.backend == "memory" or (live.backend == "auto" and not url):
+        return MemoryBroker(live.queue_size)
+    return RedisBroker(url, live.channel_prefix, live.queue_size)
+
+
+def streams_per_process(settings: Settings) -> int:
+    return settings.live.max_streams_per_process or max(1, settings.server.threads // 2)
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Give the app its broker and slots, and announce approved comments live."""
+    if not settings.live.enabled:
+        moderation.remove_visible_hook(announce_when_approved)
+        return
+    broker = make_broker(settings)
+    slots = StreamSlots(streams_per_process(settings), settings.live.max_streams_per_client)
+    app.extensions[EXTENSION] = LiveRuntime(settings.live, broker, slots)
+    atexit.register(broker.close)
+    moderation.on_comment_visible(announce_when_approved)
+    _listen_for_commits()
+
+
+def runtime() -> LiveRuntime | None:
+    """The current app's live runtime; None when live updates are off."""
+    if not has_app_context():
+        return None
+    found: LiveRuntime | None = current_app.extensions.get(EXTENSION)
+    return found
+
+
+# ---- publishing after the commit --------------------------------------------------
+
+
+def announce(
+    session: Session | scoped_session[Session],
+    comment: Comment,
+    *,
+    site_id: int | None = None,
+    article_key: str | None = None,
+) -> None:
+    """Publish `comment` (just made visible in this transaction) once the transaction commits.
+
+    Nothing is published if it rolls back, or if live updates are off. A caller
+    that knows the comment's site id and (cleaned) article key passes them and
+    saves a query; otherwise they are read from its thread.
+    """
+    live = runtime()
+    if live is None:
+        return
+    if isinstance(session, scoped_session):  # db.session: the request's own Session
+        session = session()
+    if site_id is None or article_key is None:
+        site_id, article_key = live_rules.thread_address(session, comment.thread_id)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    pending = session.info.setdefault(_PENDING, [])
+    pending.append((transaction, live.broker, channel_for(site_id, article_key),
+                    live_rules.event_of(comment)))
+
+
+def announce_when_approved(session: Session, comment: Comment) -> None:
+    """moderation.on_comment_visible hook: an approved comment is news too."""
+    announce(session, comment)
+
+
+def _publish_pending(session: Session) -> None:
+    # after_commit also fires when a savepoint is released; only the outermost
+    # commit makes anything visible to other connections.
+    if session.in_nested_transaction():
+        return
+    pending: list[tuple[SessionTransaction | None, Broker, str, LiveEvent]] = (
+        session.info.pop(_PENDING, [])
+    )
+    for _transaction, broker, channel, event_ in pending:
+        broker.publish(channel, event_)
+
+
+def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        kept = [item for item in pending if not _inside(item[0], previous_transaction)]
+        session.info[_PENDING] = kept
+
+
+def _listen_for_commits() -> None:
+    if not event.contains(Session, "after_commit", _publish_pending):
+        event.listen(Session, "after_commit", _publish_pending)
+        event.listen(Session, "after_soft_rollback", _drop_rolled_back)
+
+
+__all__ = [
+    "EXTENSION", "LiveEvent", "LiveRuntime", "announce", "announce_when_approved",
+    "init_app", "make_broker", "redis_url", "runtime", "streams_per_process",
+]
