@@ -14,12 +14,13 @@ from comments_service.api import (  # noqa: E402
     flags,
     form_tokens,
     openapi,
+    passages,
     site_config,
     subscriptions,
     threads,
 )
 
 __all__ = [
-    "api", "comments", "cors", "counts", "flags", "form_tokens", "openapi", "site_config",
-    "subscriptions", "threads",
+    "api", "comments", "cors", "counts", "flags", "form_tokens", "openapi", "passages",
+    "site_config", "subscriptions", "threads",
 ]

@@ -35,6 +35,12 @@ def get_site_config(site_slug: str) -> Response:
             "replies_per_comment": settings.threads.replies_per_comment,
             "notifications": settings.notifications.enabled,
             "flags": True,
+            "passages": {
+                "enabled": settings.passages.enabled,
+                "max_quote_chars": settings.passages.max_quote_chars,
+                "context_chars": settings.passages.context_chars,
+                "auto_paragraphs": settings.passages.auto_paragraphs,
+            },
         }
     )
     response.headers["Cache-Control"] = "public, max-age=60"
