@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from comments_service.extensions import db
+from comments_service.models import PassageAnchor
 from comments_service.schemas import (
     PassageCountsOut,
     PostedCommentOut,
@@ -140,3 +142,15 @@ def test_config_tells_the_widget_about_passages(api: Api) -> None:
         api.client.get(f"/api/v1/sites/{api.site}/config").get_json())
     assert config.passages.enabled is True
     assert (config.passages.max_quote_chars, config.passages.context_chars) == (500, 32)
+
+
+def test_deleting_an_anchored_comment_without_replies_removes_its_anchor(
+    api: Api, app: Any
+) -> None:
+    posted = api.post("Gone soon", anchor=anchor()).get_json()
+    deleted = api.client.delete(f"/api/v1/sites/{api.site}/comments/{posted['comment']['id']}",
+                                headers={"X-Edit-Token": posted["edit_token"]})
+    assert deleted.get_json()["placeholder"] is False
+    with app.app_context():
+        assert db.session.query(PassageAnchor).count() == 0
+    assert passages(api).get_json()["counts"] == {}

@@ -206,3 +206,19 @@ def test_pending_comments_are_not_counted(session: Session, site_row: Site) -> N
 
 def test_counts_of_an_article_without_a_thread_are_empty(session: Session) -> None:
     assert passages.count_passages(session, None) == passages.PassageCounts({}, {})
+
+
+def test_purge_erases_the_anchor_of_a_placeholder_and_author_deletion_keeps_it(
+    session: Session, site_row: Site
+) -> None:
+    purged = add(session, site_row, anchor=on("p1", "a private remark"))
+    add(session, site_row, "reply", parent=purged, minute=1)
+    kept = add(session, site_row, anchor=on("p2"), minute=2)
+    add(session, site_row, "reply", parent=kept, minute=3)
+    moderate(session, site_row, purged, "purge")
+    moderate(session, site_row, kept, "delete")
+    assert session.get(PassageAnchor, purged) is None
+    assert session.get(PassageAnchor, kept) is not None
+    tid = thread_id(session, site_row)
+    # The deleted placeholder's visible reply still counts for its passage.
+    assert passages.count_passages(session, tid).counts == {"p2": 1}
