@@ -1470,13 +1470,14 @@
       return node.el;
     }
 
-    /** A comment of the main thread shows its quote, or says the passage has changed. */
+    /** A comment of the main thread shows its quote, or says the passage has changed
+     *  (not on a page that marks no passages at all: there is nothing to compare). */
     decorate(node) {
       const anchor = node.c.anchor;
       if (!anchor) return;
       const t = this.w.t;
       const passage = this.place(anchor.passage_key, anchor);
-      const found = passage && locate(passage.el, anchor) >= 0;
+      const found = !this.all.length || (passage && locate(passage.el, anchor) >= 0);
       node.main.prepend(h('div', { class: 'pq' },
         h('blockquote', { class: 'quote', dir: 'auto', text: anchor.quote }),
         !found && h('p', { class: 'changed', text: t('passageChanged') }),

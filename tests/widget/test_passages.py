@@ -196,3 +196,15 @@ def test_changed_note_speaks_german(page: Page, service: Service) -> None:
         "Die Passage, auf die sich das bezieht, wurde geändert.")
     expect(marker(page, page.locator('p[data-comments-passage="p1"]'))).to_have_attribute(
         "aria-label", "Diese Passage kommentieren")
+
+
+def test_page_without_passages_shows_quotes_but_no_changed_note_or_marker(
+    page: Page, service: Service
+) -> None:
+    """A page that marks no passages (a listing, an app view) has nothing to compare with."""
+    article = service.new_article()
+    service.post(article, "On the river.", anchor={"passage_key": "p1", "quote": "river rose"})
+    page.goto(service.page(article, before="<p>Some other page.</p>"))
+    expect(thread_comments(page).locator(".quote")).to_have_text("river rose")
+    expect(page.locator("#comments .changed")).to_have_count(0)
+    expect(page.locator("[data-comments-marker]")).to_have_count(0)
