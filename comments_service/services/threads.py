@@ -310,7 +310,8 @@ def _top_level_query(
         _C.thread_id == thread_id, _C.depth == 0, _is_public()
     )
     if passage is not None:
-        query = query.where(_A.passage_key == passage)
+        # Both columns of ix_passage_anchors_thread_key, so the filter can start there.
+        query = query.where(_A.thread_id == thread_id, _A.passage_key == passage)
     if sort == "oldest":
         if after is not None:
             pinned, created, ident = after
