@@ -960,6 +960,7 @@
       }
       storage.forget(this.site, node.c.id);
       const root = this.nodes.get(node.rootId);
+      if (this.passages) this.passages.count(root && root.c.anchor, -1);
       if (node.c.depth > 0 && root) {
         root.total -= 1;
         root.shown -= 1;
@@ -1174,7 +1175,10 @@
       }
       this.changeCount(1);
       this.announce(this.t('posted'));
-      if (comment.anchor && this.passages) this.passages.posted(comment);
+      if (this.passages) {
+        const root = this.nodes.get(parent ? parent.rootId : comment.id);
+        this.passages.count(root && root.c.anchor, 1, !parent && comment);
+      }
       if (!el) return;
       el.classList.add('is-new');
       el.addEventListener('animationend', () => el.classList.remove('is-new'), { once: true });
@@ -1493,12 +1497,13 @@
       this.w.loadPage(true);
     }
 
-    posted(comment) {
-      const passage = this.place(comment.anchor.passage_key, comment.anchor);
+    /** A comment (or reply) posted or deleted here moves its passage's marker. */
+    count(anchor, delta, comment) {
+      const passage = anchor && this.place(anchor.passage_key, anchor);
       if (!passage) return;
-      passage.count += 1;
+      passage.count += delta;
       this.mark(passage);
-      if (passage.list) passage.list.append(this.item(comment));
+      if (comment && passage.list) passage.list.append(this.item(comment));
     }
   }
 

@@ -109,6 +109,18 @@ def test_reader_comments_on_passages_by_marker_and_by_selection_and_counts_stay_
     expect(thread_comments(page).locator(".pq .quote")).to_have_text([INTRO, "old bridge held"])
     expect(page.locator("#comments .changed")).to_have_count(0)
 
+    # A reply in the main thread counts for its root's passage; deleting it uncounts it.
+    first = thread_comments(page).nth(0)
+    first.locator(".actions > .reply").click()
+    first.get_by_role("textbox", name="Your reply to Anonymous").fill("Which street?")
+    first.get_by_role("button", name="Post reply").click()
+    expect(marker(page, intro)).to_have_text("2")
+    reply = first.locator(".replies .c")
+    reply.locator(".actions > .delete").click()
+    reply.get_by_role("button", name="Delete").last.click()
+    expect(first.locator(".replies .c")).to_have_count(0)
+    expect(marker(page, intro)).to_have_text("1")
+
     # The main thread filters to one passage, and back.
     thread_comments(page).nth(1).get_by_role("button", name="Only this passage").click()
     expect(thread_comments(page)).to_have_count(1)
