@@ -133,8 +133,9 @@ def anchor_of(session: Session, comment: Comment) -> Anchor | None:
 def count_passages(session: Session, thread_id: int | None) -> PassageCounts:
     """Visible comments (top-level and their replies) per passage key of a thread.
 
-    Passages with nothing visible are left out. Two queries on the
-    (thread_id, passage_key) index: the grouped counts, then for each passage
+    Passages with nothing visible are left out. Two queries, bounded by the
+    thread: the grouped counts (the (thread_id, passage_key) index joined to the
+    thread's top-level comments), then for each passage
     the anchor of its first public comment, so the widget can place a passage
     whose automatic key no longer matches the page.
     """
@@ -150,6 +151,10 @@ def count_passages(session: Session, thread_id: int | None) -> PassageCounts:
         .join(Comment, Comment.id == PassageAnchor.comment_id)
         .where(
             PassageAnchor.thread_id == thread_id,
+            # Redundant with the join, but it lets the planner read only this thread's
+            # top-level comments (ix_comments_top_by_time) instead of the whole table.
+            Comment.thread_id == thread_id,
+            Comment.depth == 0,
             (Comment.status == CommentStatus.VISIBLE.value) | (Comment.reply_count > 0),
         )
         .group_by(PassageAnchor.passage_key)
