@@ -303,6 +303,29 @@ class LiveSettings:
 
 
 @dataclass(frozen=True)
+class PassageSettings:
+    """Inline feedback on article passages (services/passages.py)."""
+
+    enabled: bool
+    max_quote_chars: int
+    context_chars: int
+    max_key_chars: int
+    auto_paragraphs: bool
+
+    def __post_init__(self) -> None:
+        # The columns are the hard ceilings (models.py); imported here, not at the
+        # top, so loading settings never needs the database layer.
+        from comments_service import models
+
+        for key, ceiling in (("max_quote_chars", models.MAX_PASSAGE_QUOTE),
+                             ("context_chars", models.MAX_PASSAGE_CONTEXT),
+                             ("max_key_chars", models.MAX_PASSAGE_KEY)):
+            value = getattr(self, key)
+            if not 1 <= value <= ceiling:
+                raise ConfigError(f"passages.{key}: {value} is not between 1 and {ceiling}")
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
@@ -321,6 +344,7 @@ class Settings:
     privacy: PrivacySettings
     demo: DemoSettings
     live: LiveSettings
+    passages: PassageSettings
 
     @property
     def is_production(self) -> bool:

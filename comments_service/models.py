@@ -459,3 +459,33 @@ class ReaderDataRequest(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When the reader erased their comments through the link (it then stops working).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# ---- passages (issue 9): inline feedback anchored to a passage of the article -----
+
+MAX_PASSAGE_KEY = 100
+MAX_PASSAGE_QUOTE = 2000
+MAX_PASSAGE_CONTEXT = 200
+
+
+class PassageAnchor(db.Model):
+    """Where in the article a top-level comment belongs: a passage and a quote in it.
+
+    The quote with a little text before and after it (the W3C Web Annotation
+    TextQuoteSelector: exact, prefix, suffix) lets the widget find the place again
+    after small edits to the article. Plain text, never rendered as HTML. Replies
+    belong to their root's passage and have no row of their own; thread_id is
+    copied from the comment so per-passage counts of a thread read one index.
+    """
+
+    __tablename__ = "passage_anchors"
+    __table_args__ = (Index("ix_passage_anchors_thread_key", "thread_id", "passage_key"),)
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    passage_key: Mapped[str] = mapped_column(String(MAX_PASSAGE_KEY))
+    quote: Mapped[str] = mapped_column(String(MAX_PASSAGE_QUOTE))
+    prefix: Mapped[str] = mapped_column(String(MAX_PASSAGE_CONTEXT), default="")
+    suffix: Mapped[str] = mapped_column(String(MAX_PASSAGE_CONTEXT), default="")

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from comments_service.models import MAX_PASSAGE_CONTEXT, MAX_PASSAGE_KEY, MAX_PASSAGE_QUOTE
+from comments_service.services.passages import Anchor, PassageCounts
 from comments_service.services.threads import CommentNode, RepliesPage, ThreadPage, ThreadSummary
 
 # Row ids are 32-bit integers in the schema (PostgreSQL int4): a larger number can name
@@ -27,6 +29,23 @@ class StrictModel(BaseModel):
 
 
 # ---- requests -------------------------------------------------------------
+
+
+class AnchorIn(StrictModel):
+    """Where in the article a comment belongs (a W3C Web Annotation TextQuoteSelector).
+
+    Plain text, never rendered as HTML. passages.max_key_chars, max_quote_chars and
+    context_chars bound the lengths (422 naming the field).
+    """
+
+    passage_key: str = Field(max_length=MAX_PASSAGE_KEY, description="The page's "
+                             "data-comments-passage id, or an automatic paragraph key; "
+                             "letters, digits and - _ . : only.")
+    quote: str = Field(max_length=MAX_PASSAGE_QUOTE, description="The exact text selected.")
+    prefix: str = Field("", max_length=MAX_PASSAGE_CONTEXT,
+                        description="A little of the text right before the quote.")
+    suffix: str = Field("", max_length=MAX_PASSAGE_CONTEXT,
+                        description="A little of the text right after the quote.")
 
 
 class NewComment(StrictModel):
@@ -58,6 +77,9 @@ class NewComment(StrictModel):
         description="The token from GET /sites/{site_slug}/form-token, fetched when the form "
         "was shown. Checked whenever sent; required when the service says so.",
     )
+    anchor: AnchorIn | None = Field(
+        None, description="The passage of the article a top-level comment is about "
+        "(replies belong to their root's passage).")
 
 
 class CommentEdit(StrictModel):
@@ -73,6 +95,9 @@ class ThreadQuery(StrictModel):
     cursor: str | None = Field(None, description="next_cursor of the previous page.")
     limit: int | None = Field(None, ge=1, description="Top-level comments per page.")
     replies: int | None = Field(None, ge=0, description="Replies shown under each comment.")
+    passage: str | None = Field(None, min_length=1, max_length=MAX_PASSAGE_KEY,
+                                pattern=r"^[A-Za-z0-9_.:-]+$",
+                                description="Only the comments on this passage key.")
 
 
 class RepliesQuery(StrictModel):
@@ -93,6 +118,10 @@ class NewReaderDataRequest(StrictModel):
     """Ask for a link, by email, to every comment posted with this address on the site."""
 
     email: str = Field(description="The address the comments were posted with.")
+
+
+class PassagesQuery(StrictModel):
+    article: str = Field(min_length=1, description="The article's key on this site.")
 
 
 class CountsQuery(StrictModel):
@@ -116,6 +145,13 @@ class AuthorOut(StrictModel):
     avatar: str = Field(description="A hash to draw an avatar from, locally, with no third party.")
 
 
+class AnchorOut(StrictModel):
+    passage_key: str
+    quote: str = Field(description="Plain text: show it as text, never as HTML.")
+    prefix: str
+    suffix: str
+
+
 class CommentOut(StrictModel):
     id: int
     parent_id: int | None
@@ -134,6 +170,8 @@ class CommentOut(StrictModel):
     replies: list[CommentOut] = Field(description="Nested replies shown on this page.")
     replies_total: int = Field(description="Visible replies below a top-level comment.")
     replies_cursor: str | None = Field(description="Fetch more replies with this, if any.")
+    anchor: AnchorOut | None = Field(description="The passage a top-level comment is about; "
+                                     "null for replies (they belong to their root's).")
 
 
 class ThreadOut(StrictModel):
@@ -201,6 +239,21 @@ class CountsOut(StrictModel):
     counts: dict[str, int]
 
 
+class PassageCountsOut(StrictModel):
+    counts: dict[str, int] = Field(description="Visible comments (with their visible "
+                                   "replies) per passage key; passages with none left out.")
+    anchors: dict[str, AnchorOut] = Field(description="Per passage key, the anchor of its "
+                                          "first comment: to place a passage by its text.")
+
+
+class PassagesConfigOut(StrictModel):
+    enabled: bool
+    max_quote_chars: int
+    context_chars: int
+    auto_paragraphs: bool = Field(description="Anchor to the article's paragraphs when the "
+                                  "page marks no passages.")
+
+
 class FlaggedOut(StrictModel):
     flagged: bool
     comment_id: int
@@ -221,6 +274,7 @@ class PublicConfigOut(StrictModel):
     flags: bool = Field(description="Readers may flag comments for moderators.")
     reader_data: bool = Field(description="Readers may ask for a mailed link to download "
                               "or erase their own comments (POST .../reader-data).")
+    passages: PassagesConfigOut = Field(description="Comments on passages of the article.")
 
 
 class ErrorDetail(StrictModel):
@@ -266,7 +320,18 @@ def comment_dict(node: CommentNode) -> dict[str, Any]:
         "replies": [comment_dict(child) for child in node.replies],
         "replies_total": node.replies_total,
         "replies_cursor": node.replies_cursor,
+        "anchor": anchor_dict(node.anchor) if node.anchor is not None else None,
     }
+
+
+def anchor_dict(anchor: Anchor) -> dict[str, str]:
+    return {"passage_key": anchor.passage_key, "quote": anchor.quote,
+            "prefix": anchor.prefix, "suffix": anchor.suffix}
+
+
+def passage_counts_dict(passages: PassageCounts) -> dict[str, Any]:
+    return {"counts": passages.counts,
+            "anchors": {key: anchor_dict(a) for key, a in passages.anchors.items()}}
 
 
 def thread_dict(thread: ThreadSummary | None) -> dict[str, Any] | None:

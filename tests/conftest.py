@@ -38,6 +38,8 @@ TABLES = (
     "outbox", "subscriptions", "notify_addresses", "reader_data_requests",
     # moderation
     "audit_log", "bans", "flags", "moderator_tokens", "moderator_sites", "moderators",
+    # passages
+    "passage_anchors",
     "comments", "threads", "sites",
 )
 SITE_ORIGIN = "https://news.example"

@@ -15,6 +15,7 @@ from comments_service.api import (  # noqa: E402
     form_tokens,
     live,
     openapi,
+    passages,
     reader_data,
     site_config,
     subscriptions,
@@ -23,6 +24,5 @@ from comments_service.api import (  # noqa: E402
 
 __all__ = [
     "api", "comments", "cors", "counts", "flags", "form_tokens", "live", "openapi",
-    "reader_data", "site_config",
-    "subscriptions", "threads",
+    "passages", "reader_data", "site_config", "subscriptions", "threads",
 ]

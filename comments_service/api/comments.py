@@ -34,7 +34,7 @@ from comments_service.schemas import (
     iso,
     replies_page_dict,
 )
-from comments_service.services import posting, spam, threads
+from comments_service.services import passages, posting, spam, threads
 
 HELD_MESSAGE = "Thanks! Your comment will appear once a moderator has approved it."
 
@@ -80,12 +80,15 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
             author_email=payload.author_email,
             author_website=payload.author_website,
             notify=payload.notify,
+            anchor=passages.AnchorDraft(**payload.anchor.model_dump())
+            if payload.anchor is not None else None,
         ),
         context.author(),
         settings.comments,
         context.now(),
         notifications=settings.notifications,
         screening=spam.Screening(settings.spam, signals),
+        passages=settings.passages,
     )
     # Read what the response needs before the commit expires the rows: afterwards the
     # comment and the site would each be loaded again (two queries, ~12% of a post).
@@ -96,7 +99,7 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
         COMMENTS_CREATED.labels(status).inc()
         return jsonify(held), 202, {"Cache-Control": "no-store"}
     body = {
-        "comment": comment_dict(threads.node_from_comment(posted.comment)),
+        "comment": comment_dict(threads.node_from_comment(posted.comment, posted.anchor)),
         "edit_token": posted.edit_token,
         "editable_until": iso(posted.editable_until),
     }
@@ -141,8 +144,9 @@ def edit_comment(site_slug: str, comment_id: int) -> Response:
         db.session, site, comment_id, _edit_token(), payload.body,
         settings.comments, context.now(), spam_rules=settings.spam,
     )
+    anchor = passages.anchor_of(db.session, comment)
     db.session.commit()
-    return jsonify({"comment": comment_dict(threads.node_from_comment(comment))})
+    return jsonify({"comment": comment_dict(threads.node_from_comment(comment, anchor))})
 
 
 @api.delete("/sites/<site_slug>/comments/<int:comment_id>")

@@ -36,6 +36,12 @@ def get_site_config(site_slug: str) -> Response:
             "notifications": settings.notifications.enabled,
             "flags": True,
             "reader_data": settings.privacy.enabled and settings.notifications.enabled,
+            "passages": {
+                "enabled": settings.passages.enabled,
+                "max_quote_chars": settings.passages.max_quote_chars,
+                "context_chars": settings.passages.context_chars,
+                "auto_paragraphs": settings.passages.auto_paragraphs,
+            },
         }
     )
     response.headers["Cache-Control"] = "public, max-age=60"

@@ -36,14 +36,14 @@ def get_thread(site_slug: str) -> Response:
     # The ETag changes with every write to the thread (its version) and with the
     # page asked for, so a revalidation costs one indexed lookup.
     state = f"{site.id}:{thread.id if thread else 0}:{thread.version if thread else 0}"
-    asked = f"{query.sort}:{query.cursor}:{limit}:{replies}"
+    asked = f"{query.sort}:{query.cursor}:{limit}:{replies}:{query.passage}"
     etag = hashlib.sha1(f"{state}|{asked}".encode(), usedforsecurity=False).hexdigest()[:20]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
         page = threads.read_thread(
             db.session, thread, sort=query.sort, cursor=query.cursor, limit=limit,
-            replies_per_comment=replies,
+            replies_per_comment=replies, passage=query.passage,
         )
         response = jsonify(thread_page_dict(page))
     response.set_etag(etag)

@@ -39,6 +39,7 @@ from comments_service.models import (
     Comment,
     CommentStatus,
     Flag,
+    PassageAnchor,
     Site,
     Thread,
 )
@@ -304,8 +305,8 @@ def purge_comment(session: Session, comment: Comment) -> str:
     """Erase the comment for a data-removal request; returns its status after.
 
     A comment with replies stays as an empty placeholder (the replies keep their
-    place); one without is deleted. Either way its text, author, address hash
-    and flags are gone.
+    place); one without is deleted. Either way its text, author, address hash,
+    flags and passage anchor are gone.
     """
     if comment.child_count == 0:
         remove_comment(session, comment)
@@ -322,6 +323,8 @@ def purge_comment(session: Session, comment: Comment) -> str:
     comment.is_pinned = False
     comment.flag_count = 0
     session.execute(delete(Flag).where(Flag.comment_id == comment.id))
+    # passages (issue 9): the quote is text the reader sent; it goes with the rest.
+    session.execute(delete(PassageAnchor).where(PassageAnchor.comment_id == comment.id))
     session.flush()
     return CommentStatus.DELETED.value
 

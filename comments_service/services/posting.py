@@ -22,7 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from comments_service import sanitize
-from comments_service.config import CommentSettings, NotificationSettings, SpamSettings
+from comments_service.config import (
+    CommentSettings,
+    NotificationSettings,
+    PassageSettings,
+    SpamSettings,
+)
 from comments_service.errors import (
     CommentGone,
     CommentNotFound,
@@ -34,6 +39,7 @@ from comments_service.errors import (
 from comments_service.models import Comment, CommentStatus, Site, Thread, path_segment
 from comments_service.services import bans, moderation, spam
 from comments_service.services import notifications as notify_rules
+from comments_service.services import passages as passage_rules
 
 # C0 controls and DEL, except tab and newline (kept in bodies only).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -55,6 +61,8 @@ class CommentDraft:
     author_website: str | None = None
     # Email notifications the author asks for: "none", "replies" or "all".
     notify: str = "none"
+    # passages (issue 9): the passage of the article a top-level comment is about.
+    anchor: passage_rules.AnchorDraft | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ class PostedComment:
     comment: Comment
     edit_token: str
     editable_until: datetime
+    anchor: passage_rules.Anchor | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,7 @@ class _CleanDraft:
     author_email: str | None
     author_website: str | None
     notify: str
+    anchor: passage_rules.Anchor | None = None
 
 
 # ---- validation -------------------------------------------------------------
@@ -157,9 +167,12 @@ def clean_email(value: str | None, rules: CommentSettings) -> tuple[str | None, 
         return None, str(exc)
 
 
-def validate_draft(draft: CommentDraft, rules: CommentSettings) -> _CleanDraft:
+def validate_draft(
+    draft: CommentDraft, rules: CommentSettings, passages: PassageSettings | None = None
+) -> _CleanDraft:
     """Check every field of a draft against the configured rules, reporting all problems.
 
+    An anchor is checked against ``passages`` (refused when None or turned off).
     Raises ValidationFailed with one message per bad field.
     """
     fields: dict[str, str] = {}
@@ -199,9 +212,16 @@ def validate_draft(draft: CommentDraft, rules: CommentSettings) -> _CleanDraft:
     if website_error:
         fields["author_website"] = website_error
 
+    anchor = None
+    if draft.anchor is not None:
+        anchor = passage_rules.clean_anchor(
+            draft.anchor, passages, is_reply=draft.parent_id is not None, fields=fields
+        )
+
     if fields:
         raise ValidationFailed(fields=fields)
-    return _CleanDraft(article_key, body, title, url, name, email, website, draft.notify)
+    return _CleanDraft(article_key, body, title, url, name, email, website, draft.notify,
+                       anchor)
 
 
 # ---- tokens -------------------------------------------------------------------
@@ -283,6 +303,7 @@ def post_comment(
     *,
     notifications: NotificationSettings | None = None,
     screening: spam.Screening | None = None,
+    passages: PassageSettings | None = None,
 ) -> PostedComment:
     """Store a new comment or reply; create the article's thread on its first comment.
 
@@ -292,11 +313,12 @@ def post_comment(
     pending, counted in the thread's total but not shown; so is every comment
     under pre-moderation (site or thread). With ``notifications`` given (and
     enabled), the author's notify choice and the comment's outbox rows are
-    written in the same transaction. Raises ValidationFailed (bad fields, unknown
+    written in the same transaction. A draft's anchor is checked against
+    ``passages`` and stored with the comment. Raises ValidationFailed (bad fields, unknown
     parent, parent in another thread or not visible), Banned, ThreadLocked, and
     with screening DuplicateComment and SpamRejected.
     """
-    clean = validate_draft(draft, rules)
+    clean = validate_draft(draft, rules, passages)
     # moderation: a banned author (by email or network) posts nothing.
     bans.ensure_not_banned(session, site, clean.author_email, author.client_hash,
                            author.secret, now)
@@ -372,6 +394,8 @@ def post_comment(
     own = path_segment(comment.id)
     comment.path = f"{attach_path}.{own}" if attach_path else own
     comment.root_id = int(attach_path.split(".")[0]) if attach_path else comment.id
+    if clean.anchor is not None:
+        passage_rules.attach_anchor(session, comment, clean.anchor)
 
     # Counters move by SQL expressions, so concurrent posts never lose an update.
     # A pending comment counts in the total and as its parent's child, not as visible.
@@ -403,6 +427,7 @@ def post_comment(
         comment=comment,
         edit_token=token,
         editable_until=now + timedelta(seconds=rules.edit_window_seconds),
+        anchor=clean.anchor,
     )
 
 

@@ -37,7 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from comments_service.errors import CommentNotFound, InvalidCursor
-from comments_service.models import Comment, CommentStatus, Site, Thread
+from comments_service.models import Comment, CommentStatus, PassageAnchor, Site, Thread
+from comments_service.services.passages import Anchor
 
 Sort = Literal["oldest", "newest", "top"]
 SORTS: tuple[Sort, ...] = ("oldest", "newest", "top")
@@ -78,6 +79,8 @@ class CommentNode:
     is_pinned: bool = False
     # Only in the author's own response to a post held by pre-moderation.
     is_pending: bool = False
+    # passages (issue 9): the passage a top-level comment is about, if any.
+    anchor: Anchor | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class RepliesPage:
 # without the ORM's per-statement work (profiled: ~40 us a statement).
 _C = Comment.__table__.c
 _T = Thread.__table__.c
+_A = PassageAnchor.__table__.c
 
 # Only the columns a page shows: rows, not ORM objects, on the hot path.
 _NODE_COLUMNS = (
@@ -119,6 +123,16 @@ _NODE_COLUMNS = (
     _C.edited_at,
     _C.is_pinned,
 )
+
+
+# passages (issue 9): top-level rows carry their anchor, by an outer join on its key.
+_ANCHOR_COLUMNS = (
+    _A.passage_key.label("anchor_key"),
+    _A.quote.label("anchor_quote"),
+    _A.prefix.label("anchor_prefix"),
+    _A.suffix.label("anchor_suffix"),
+)
+_WITH_ANCHOR = Comment.__table__.outerjoin(PassageAnchor.__table__, _A.comment_id == _C.id)
 
 
 def _is_public() -> ColumnElement[bool]:
@@ -146,7 +160,16 @@ def _node(row: Row[Any]) -> CommentNode:
     )
 
 
-def node_from_comment(comment: Comment) -> CommentNode:
+def _anchored_node(row: Row[Any]) -> CommentNode:
+    """A node from a row selected with _ANCHOR_COLUMNS."""
+    node = _node(row)
+    if row.anchor_key is not None:
+        node.anchor = Anchor(row.anchor_key, row.anchor_quote, row.anchor_prefix,
+                             row.anchor_suffix)
+    return node
+
+
+def node_from_comment(comment: Comment, anchor: Anchor | None = None) -> CommentNode:
     """The public view of a comment just written (no replies attached)."""
     return CommentNode(
         id=comment.id,
@@ -167,6 +190,7 @@ def node_from_comment(comment: Comment) -> CommentNode:
         replies_total=comment.reply_count if comment.depth == 0 else 0,
         is_pinned=comment.is_pinned,
         is_pending=comment.status == CommentStatus.PENDING.value,
+        anchor=anchor,
     )
 
 
@@ -269,18 +293,25 @@ def find_thread(session: Session, site: Site, article_key: str) -> ThreadSummary
 
 
 def _top_level_query(
-    thread_id: int | BindParameter[int], sort: Sort, after: tuple[Any, ...] | None
+    thread_id: int | BindParameter[int],
+    sort: Sort,
+    after: tuple[Any, ...] | None,
+    passage: str | BindParameter[str] | None = None,
 ) -> Select[Any]:
     """Top-level comments, pinned first on every sort, after the cursor's key.
 
     newest and top run wholly descending, so one row comparison pages them (and
     ix_comments_top_by_time / _by_score read backwards serve them). oldest is
     pinned-descending then time-ascending: its keyset splits on is_pinned
-    (served by ix_comments_top_pinned_oldest).
+    (served by ix_comments_top_pinned_oldest). Each row carries its anchor;
+    with `passage`, only the comments on that passage.
     """
-    query = select(*_NODE_COLUMNS).where(
+    query = select(*_NODE_COLUMNS, *_ANCHOR_COLUMNS).select_from(_WITH_ANCHOR).where(
         _C.thread_id == thread_id, _C.depth == 0, _is_public()
     )
+    if passage is not None:
+        # Both columns of ix_passage_anchors_thread_key, so the filter can start there.
+        query = query.where(_A.thread_id == thread_id, _A.passage_key == passage)
     if sort == "oldest":
         if after is not None:
             pinned, created, ident = after
@@ -311,9 +342,12 @@ def _top_level_query(
     )
 
 
-@lru_cache(maxsize=len(SORTS) * 3)
-def _top_level_statement(sort: Sort, after_pinned: bool | None) -> Select[Any]:
-    """A page of top-level comments, built once per (sort, the cursor's pin state or none).
+@lru_cache(maxsize=len(SORTS) * 3 * 2)
+def _top_level_statement(
+    sort: Sort, after_pinned: bool | None, by_passage: bool = False
+) -> Select[Any]:
+    """A page of top-level comments, built once per (sort, the cursor's pin state or none,
+    filtered by passage or not).
 
     The pin state is part of the statement, not a parameter: the oldest sort splits
     its keyset on it (see _top_level_query).
@@ -324,7 +358,10 @@ def _top_level_statement(sort: Sort, after_pinned: bool | None) -> Select[Any]:
         after = (after_pinned, created, bindparam("after_id"))
         if sort == "top":
             after = (after_pinned, bindparam("after_score"), created, bindparam("after_id"))
-    return _top_level_query(bindparam("thread_id"), sort, after).limit(bindparam("page_rows"))
+    passage = bindparam("passage") if by_passage else None
+    return _top_level_query(bindparam("thread_id"), sort, after, passage).limit(
+        bindparam("page_rows")
+    )
 
 
 def _top_level_params(thread_id: int, after: tuple[Any, ...] | None, rows: int) -> dict[str, Any]:
@@ -384,8 +421,11 @@ def read_thread(
     cursor: str | None,
     limit: int,
     replies_per_comment: int,
+    passage: str | None = None,
 ) -> ThreadPage:
     """One page of a thread: `limit` top-level comments with their first replies nested.
+
+    With `passage`, only the comments on that passage (and their replies).
 
     Runs at most two queries (top level, then replies) given the thread row.
     Raises InvalidCursor for a cursor this service did not issue for this sort.
@@ -394,11 +434,14 @@ def read_thread(
     if thread is None:
         return ThreadPage(thread=None, sort=sort, comments=[], next_cursor=None)
 
+    params = _top_level_params(thread.id, after, limit + 1)
+    if passage is not None:
+        params["passage"] = passage
     rows = session.execute(
-        _top_level_statement(sort, after[0] if after is not None else None),
-        _top_level_params(thread.id, after, limit + 1),
+        _top_level_statement(sort, after[0] if after is not None else None, passage is not None),
+        params,
     ).all()
-    roots = [_node(row) for row in rows[:limit]]
+    roots = [_anchored_node(row) for row in rows[:limit]]
     next_cursor = _top_level_cursor(sort, roots[-1]) if len(rows) > limit and roots else None
 
     with_replies = [root for root in roots if root.replies_total or root.is_placeholder]
@@ -450,13 +493,14 @@ def read_replies(
 def read_comment(session: Session, site: Site, comment_id: int) -> CommentNode:
     """One public comment of the site, without its replies. Raises CommentNotFound."""
     row = session.execute(
-        select(*_NODE_COLUMNS)
+        select(*_NODE_COLUMNS, *_ANCHOR_COLUMNS)
+        .select_from(_WITH_ANCHOR)
         .join(Thread, Thread.id == Comment.thread_id)
         .where(Comment.id == comment_id, Thread.site_id == site.id, _is_public())
     ).one_or_none()
     if row is None:
         raise CommentNotFound()
-    return _node(row)
+    return _anchored_node(row)
 
 
 def count_comments(session: Session, site: Site, article_keys: Sequence[str]) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """readers' own data: reader_data_requests, and the outbox kind that mails their link
 
 Revision ID: 0008_reader_data
-Revises: 0003_moderation
+Revises: 0007_passages
 Create Date: 2026-11-25 15:00:00
 
 Hand-written. The outbox's kind CHECK gains 'reader_data'; SQLite cannot alter a
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_reader_data'
-down_revision = '0003_moderation'
+down_revision = '0007_passages'
 branch_labels = None
 depends_on = None
 
