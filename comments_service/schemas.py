@@ -122,7 +122,10 @@ class CommentOut(StrictModel):
     pinned: bool = Field(description="Pinned by a moderator: sorts first on every sort.")
     author: AuthorOut | None = Field(description="null for a deleted placeholder.")
     body_html: str = Field(description="Sanitized HTML; empty for a placeholder.")
-    score: int
+    score: int = Field(description="Net votes: upvotes - downvotes (imported comments "
+                       "bring theirs).")
+    upvotes: int
+    downvotes: int = Field(description="0 unless the site takes down votes (or once did).")
     created_at: datetime
     edited_at: datetime | None
     replies: list[CommentOut] = Field(description="Nested replies shown on this page.")
@@ -209,6 +212,8 @@ class PublicConfigOut(StrictModel):
     notifications: bool = Field(description="Whether readers may ask for email "
                                 "notifications (the post's notify field, subscriptions).")
     flags: bool = Field(description="Readers may flag comments for moderators.")
+    votes: bool = Field(description="Readers may vote on comments.")
+    downvotes: bool = Field(description="Down votes are taken too, not only up votes.")
 
 
 class ErrorDetail(StrictModel):
@@ -249,6 +254,8 @@ def comment_dict(node: CommentNode) -> dict[str, Any]:
         "author": author,
         "body_html": body_html,
         "score": node.score,
+        "upvotes": node.upvotes,
+        "downvotes": node.downvotes,
         "created_at": _iso(node.created_at),
         "edited_at": _iso(node.edited_at),
         "replies": [comment_dict(child) for child in node.replies],
@@ -289,3 +296,31 @@ def replies_page_dict(page: RepliesPage) -> dict[str, Any]:
 
 def iso(value: datetime) -> str:
     return _iso(value) or ""
+
+
+# ---- votes --------------------------------------------------------------------------
+
+
+class NewVote(StrictModel):
+    """A reader's vote on a comment; the same vote again changes nothing."""
+
+    value: Literal[1, -1] = Field(description="1: up; -1: down (only where the site "
+                                  "takes down votes).")
+
+
+class VoteOut(StrictModel):
+    comment_id: int
+    upvotes: int
+    downvotes: int
+    score: int = Field(description="upvotes - downvotes.")
+    my_vote: Literal[1, 0, -1] = Field(description="The reader's own vote now (0: none).")
+
+
+class MyVotesQuery(StrictModel):
+    comment: list[RowId] = Field(min_length=1, description="Repeat for each comment id "
+                                 "(at most votes.max_lookup_ids).")
+
+
+class MyVotesOut(StrictModel):
+    votes: dict[str, Literal[1, -1]] = Field(description="The reader's vote by comment id; "
+                                             "comments without one are left out.")

@@ -38,6 +38,7 @@ TABLES = (
     "outbox", "subscriptions", "notify_addresses",
     # moderation
     "audit_log", "bans", "flags", "moderator_tokens", "moderator_sites", "moderators",
+    "votes",
     "comments", "threads", "sites",
 )
 SITE_ORIGIN = "https://news.example"

@@ -17,9 +17,10 @@ from comments_service.api import (  # noqa: E402
     site_config,
     subscriptions,
     threads,
+    votes,
 )
 
 __all__ = [
     "api", "comments", "cors", "counts", "flags", "form_tokens", "openapi", "site_config",
-    "subscriptions", "threads",
+    "subscriptions", "threads", "votes",
 ]
