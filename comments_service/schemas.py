@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from comments_service.services.threads import CommentNode, RepliesPage, ThreadPage, ThreadSummary
 
@@ -304,8 +304,9 @@ def iso(value: datetime) -> str:
 class NewVote(StrictModel):
     """A reader's vote on a comment; the same vote again changes nothing."""
 
-    value: Literal[1, -1] = Field(description="1: up; -1: down (only where the site "
-                                  "takes down votes).")
+    # A strict int, then checked by services/votes.py: Literal[1, -1] would take true as 1.
+    value: StrictInt = Field(description="1: up; -1: down (only where the site takes "
+                             "down votes).", json_schema_extra={"enum": [1, -1]})
 
 
 class VoteOut(StrictModel):

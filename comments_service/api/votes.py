@@ -26,6 +26,7 @@ VOTER_TOKEN = HeaderParam(
     required=True,
 )
 NO_STORE = {"Cache-Control": "no-store"}
+# Casting and undoing share one budget: a vote toggled back and forth counts every time.
 
 
 def _voter() -> votes.Voter:
@@ -40,7 +41,7 @@ def _vote_dict(state: votes.VoteState) -> dict[str, int]:
 
 
 @api.put("/sites/<site_slug>/comments/<int:comment_id>/vote")
-@limiter.limit(vote_limit)
+@limiter.shared_limit(vote_limit, scope="vote")
 @documented(
     "Vote on a comment: 1 up, -1 down (where the site takes down votes). One vote per "
     "reader; the same vote again changes nothing, the other one replaces it.",
@@ -60,7 +61,7 @@ def put_vote(site_slug: str, comment_id: int) -> tuple[Response, int, dict[str, 
 
 
 @api.delete("/sites/<site_slug>/comments/<int:comment_id>/vote")
-@limiter.limit(vote_limit)
+@limiter.shared_limit(vote_limit, scope="vote")
 @documented(
     "Undo your vote on a comment (nothing changes when you have none).",
     headers=(VOTER_TOKEN,),
