@@ -206,10 +206,15 @@ def cast_vote(
         return _state(comment, value)
     up, down = _deltas(value)
     if mine is not None:
-        old_up, old_down = _deltas(mine.value)
-        mine.value = value
-        session.flush()
-        _move(session, comment, up - old_up, down - old_down)
+        # Only if the vote is still what was read: a concurrent switch by the same reader
+        # (where no row lock serializes them, as on SQLite) must not move counters twice.
+        result = session.execute(
+            update(Vote).where(Vote.id == mine.id, Vote.value == mine.value)
+            .values(value=value).execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            old_up, old_down = _deltas(mine.value)
+            _move(session, comment, up - old_up, down - old_down)
         return _state(comment, value)
 
     if rules.per_address > 0:

@@ -340,3 +340,40 @@ def test_concurrent_votes_lose_no_increment(app: Flask, site: str) -> None:
         assert (up, down) == (8, 4)
         assert stored(db.session, top) == (8, 4, 4, rank_of(8, 4))
         db.session.remove()
+
+
+def test_one_reader_switching_in_several_requests_at_once_moves_counters_once(
+    app: Flask, site: str
+) -> None:
+    """A reader's double clicks, sent together: the counters still equal the rows."""
+    with app.app_context():
+        site_row = db.session.execute(select(Site).where(Site.slug == site)).scalar_one()
+        top = add(db.session, site_row, "double click")
+        vote(db.session, site_row, top, 1, reader(1))
+        db.session.remove()
+
+    requests = 6
+    start = threading.Barrier(requests)
+    failures: list[BaseException] = []
+
+    def switch() -> None:
+        try:
+            with app.app_context():
+                row = db.session.execute(select(Site).where(Site.slug == site)).scalar_one()
+                start.wait(timeout=30)
+                votes.cast_vote(db.session, row, top, -1, reader(1), WITH_DOWN, NOW)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            failures.append(exc)
+
+    workers = [threading.Thread(target=switch) for _ in range(requests)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert failures == []
+    with app.app_context():
+        assert counted(db.session, top) == (0, 1)
+        assert stored(db.session, top) == (0, 1, -1, rank_of(0, 1))
+        db.session.remove()
