@@ -217,17 +217,18 @@ def cast_vote(
             _move(session, comment, up - old_up, down - old_down)
         return _state(comment, value)
 
-    if rules.per_address > 0:
-        same_address = session.execute(
-            select(func.count()).select_from(Vote).where(
-                Vote.comment_id == comment.id, Vote.address_key == who.address_key)
-        ).scalar_one()
-        if same_address >= rules.per_address:
-            raise AddressVoteLimit()
     try:
         with session.begin_nested():
             session.add(Vote(comment_id=comment.id, voter_key=who.voter_key,
                              address_key=who.address_key, value=value, created_at=now))
+            session.flush()
+            # Counted after the insert, while this transaction writes: a reader of the
+            # same address voting at the same moment is seen, on SQLite too.
+            if rules.per_address > 0 and session.execute(
+                select(func.count()).select_from(Vote).where(
+                    Vote.comment_id == comment.id, Vote.address_key == who.address_key)
+            ).scalar_one() > rules.per_address:
+                raise AddressVoteLimit()
     except IntegrityError:
         # The same reader's other request won the race; its vote stands.
         raced = _own_vote(session, comment.id, who.voter_key)

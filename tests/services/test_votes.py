@@ -377,3 +377,42 @@ def test_one_reader_switching_in_several_requests_at_once_moves_counters_once(
         assert counted(db.session, top) == (0, 1)
         assert stored(db.session, top) == (0, 1, -1, rank_of(0, 1))
         db.session.remove()
+
+
+def test_readers_of_one_address_voting_at_once_get_one_vote_between_them(
+    app: Flask, site: str
+) -> None:
+    """Several browsers behind one address, voting together: the cap still holds."""
+    with app.app_context():
+        site_row = db.session.execute(select(Site).where(Site.slug == site)).scalar_one()
+        top = add(db.session, site_row, "one address")
+        db.session.remove()
+
+    requests = 6
+    start = threading.Barrier(requests)
+    outcomes: list[str] = []
+
+    def cast(number: int) -> None:
+        with app.app_context():
+            row = db.session.execute(select(Site).where(Site.slug == site)).scalar_one()
+            start.wait(timeout=30)
+            try:
+                votes.cast_vote(db.session, row, top, 1, reader(number, "shared"), RULES, NOW)
+                db.session.commit()
+                outcomes.append("counted")
+            except AddressVoteLimit:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=cast, args=(n,)) for n in range(requests)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sorted(outcomes) == ["counted"] + ["refused"] * (requests - 1)
+    with app.app_context():
+        assert stored(db.session, top)[0] == 1
+        assert counted(db.session, top) == (1, 0)
+        db.session.remove()
