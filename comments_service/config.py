@@ -112,6 +112,7 @@ class LimitSettings:
     subscribe_per_client: str
     subscribe_per_email: str
     login_per_client: str
+    vote_per_client: str
 
     def __post_init__(self) -> None:
         from limits import parse_many
@@ -325,6 +326,26 @@ class PassageSettings:
                 raise ConfigError(f"passages.{key}: {value} is not between 1 and {ceiling}")
 
 
+# ---- votes --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteSettings:
+    enabled: bool
+    downvotes: bool
+    per_address: int
+    max_lookup_ids: int
+
+    def __post_init__(self) -> None:
+        if self.per_address < 0:
+            raise ConfigError("votes.per_address must be 0 (no cap) or more")
+        if self.max_lookup_ids < 1:
+            raise ConfigError("votes.max_lookup_ids must be at least 1")
+
+
+# ---- end votes ----------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Settings:
     server: ServerSettings
@@ -345,6 +366,7 @@ class Settings:
     demo: DemoSettings
     live: LiveSettings
     passages: PassageSettings
+    votes: VoteSettings
 
     @property
     def is_production(self) -> bool:

@@ -235,6 +235,27 @@ class LiveOff(NotFound):
 # ---- end live updates ----------------------------------------------------------------
 
 
+# ---- votes --------------------------------------------------------------------------
+
+
+class VotesOff(NotFound):
+    code = "votes_disabled"
+    message = "This service takes no votes."
+
+
+class DownvotesDisabled(Forbidden):
+    code = "downvotes_disabled"
+    message = "This site takes up votes only."
+
+
+class AddressVoteLimit(Conflict):
+    code = "address_vote_limit"
+    message = "Someone on your network has already voted on this comment."
+
+
+# ---- end votes ----------------------------------------------------------------------
+
+
 class RateLimitUnavailable(ApiError):
     status = 503
     code = "rate_limit_unavailable"

@@ -12,6 +12,7 @@ POST comments                ``post_limit``                         client addre
 PATCH/DELETE a comment       ``edit_limit``                         client address
 every GET                    ``read_limit``                         client address
 flag a comment (moderation)  ``flag_limit``                         client address
+vote, undo a vote (votes)    ``vote_limit`` (one shared budget)     client address
 subscribe (notifications)    ``subscribe_limit``                    client address
                              ``subscribe_email_limit`` with         the email in the body
                              ``key_func=email_key("email")``,
@@ -86,6 +87,10 @@ def read_limit() -> str:
 
 def flag_limit() -> str:
     return _settings().limits.flag_per_client
+
+
+def vote_limit() -> str:
+    return _settings().limits.vote_per_client
 
 
 def subscribe_limit() -> str:

@@ -133,10 +133,11 @@ class Comment(db.Model):
         # backwards, (is_pinned, created_at, id) all descending.
         Index("ix_comments_top_by_time", "thread_id", "depth", "is_pinned", "created_at", "id"),
         # (Oldest first has its own index, ix_comments_top_pinned_oldest, below.)
-        # The same page ranked by score, read backwards.
+        # The same page ranked by votes (rank: Wilson lower bound, see services/votes.py),
+        # read backwards.
         Index(
-            "ix_comments_top_by_score",
-            "thread_id", "depth", "is_pinned", "score", "created_at", "id",
+            "ix_comments_top_by_rank",
+            "thread_id", "depth", "is_pinned", "rank", "created_at", "id",
         ),
         # The moderation queue: pending comments, and flagged ones.
         Index("ix_comments_status", "status"),
@@ -181,7 +182,13 @@ class Comment(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=CommentStatus.VISIBLE.value)
     # Why a moderator (or the flag threshold) gave it its status; moderators only.
     status_reason: Mapped[str | None] = mapped_column(String(MAX_STATUS_REASON))
+    # Net votes (upvotes - downvotes), shown to readers; imported comments bring theirs.
     score: Mapped[int] = mapped_column(Integer, default=0)
+    # votes: counters kept at write time (services/votes.py), and the rank the top
+    # sort orders by: the Wilson lower bound of the up share, times 1e6, as an integer.
+    upvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    downvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A pinned top-level comment sorts first on every sort.
     is_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Reader flags not yet cleared by a moderator's approval.
@@ -489,3 +496,30 @@ class PassageAnchor(db.Model):
     quote: Mapped[str] = mapped_column(String(MAX_PASSAGE_QUOTE))
     prefix: Mapped[str] = mapped_column(String(MAX_PASSAGE_CONTEXT), default="")
     suffix: Mapped[str] = mapped_column(String(MAX_PASSAGE_CONTEXT), default="")
+
+
+# ---- votes ------------------------------------------------------------------------
+
+
+class Vote(db.Model):
+    """One reader's up (+1) or down (-1) vote on one comment (services/votes.py)."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "voter_key"),
+        CheckConstraint("value IN (1, -1)", name="value_known"),
+        # A reader's own votes, looked up by the ids of the comments on their page.
+        Index("ix_votes_voter_key", "voter_key", "comment_id"),
+        # How many readers of one client address voted on a comment ([votes] per_address).
+        Index("ix_votes_comment_address", "comment_id", "address_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    # HMAC-SHA256 (secret key) of the widget's X-Reader-Token: never the token itself.
+    voter_key: Mapped[str] = mapped_column(String(64))
+    # Keyed hash of the client's address (clients.rate_key): a cap per address, so
+    # clearing localStorage does not buy unlimited votes.
+    address_key: Mapped[str] = mapped_column(String(64), default="")
+    value: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

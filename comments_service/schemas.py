@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from comments_service.models import MAX_PASSAGE_CONTEXT, MAX_PASSAGE_KEY, MAX_PASSAGE_QUOTE
 from comments_service.services.passages import Anchor, PassageCounts
@@ -164,7 +164,10 @@ class CommentOut(StrictModel):
     pinned: bool = Field(description="Pinned by a moderator: sorts first on every sort.")
     author: AuthorOut | None = Field(description="null for a deleted placeholder.")
     body_html: str = Field(description="Sanitized HTML; empty for a placeholder.")
-    score: int
+    score: int = Field(description="Net votes: upvotes - downvotes (imported comments "
+                       "bring theirs).")
+    upvotes: int
+    downvotes: int = Field(description="0 unless the site takes down votes (or once did).")
     created_at: datetime
     edited_at: datetime | None
     replies: list[CommentOut] = Field(description="Nested replies shown on this page.")
@@ -275,6 +278,8 @@ class PublicConfigOut(StrictModel):
     reader_data: bool = Field(description="Readers may ask for a mailed link to download "
                               "or erase their own comments (POST .../reader-data).")
     passages: PassagesConfigOut = Field(description="Comments on passages of the article.")
+    votes: bool = Field(description="Readers may vote on comments.")
+    downvotes: bool = Field(description="Down votes are taken too, not only up votes.")
 
 
 class ErrorDetail(StrictModel):
@@ -315,6 +320,8 @@ def comment_dict(node: CommentNode) -> dict[str, Any]:
         "author": author,
         "body_html": body_html,
         "score": node.score,
+        "upvotes": node.upvotes,
+        "downvotes": node.downvotes,
         "created_at": _iso(node.created_at),
         "edited_at": _iso(node.edited_at),
         "replies": [comment_dict(child) for child in node.replies],
@@ -366,3 +373,32 @@ def replies_page_dict(page: RepliesPage) -> dict[str, Any]:
 
 def iso(value: datetime) -> str:
     return _iso(value) or ""
+
+
+# ---- votes --------------------------------------------------------------------------
+
+
+class NewVote(StrictModel):
+    """A reader's vote on a comment; the same vote again changes nothing."""
+
+    # A strict int, then checked by services/votes.py: Literal[1, -1] would take true as 1.
+    value: StrictInt = Field(description="1: up; -1: down (only where the site takes "
+                             "down votes).", json_schema_extra={"enum": [1, -1]})
+
+
+class VoteOut(StrictModel):
+    comment_id: int
+    upvotes: int
+    downvotes: int
+    score: int = Field(description="upvotes - downvotes.")
+    my_vote: Literal[1, 0, -1] = Field(description="The reader's own vote now (0: none).")
+
+
+class MyVotesQuery(StrictModel):
+    comment: list[RowId] = Field(min_length=1, description="Repeat for each comment id "
+                                 "(at most votes.max_lookup_ids).")
+
+
+class MyVotesOut(StrictModel):
+    votes: dict[str, Literal[1, -1]] = Field(description="The reader's vote by comment id; "
+                                             "comments without one are left out.")

@@ -75,6 +75,8 @@ class SiteModerationIn(StrictModel):
     flag_threshold: int | None = Field(
         None, ge=0, le=1000, description="Readers' flags that hide a comment; 0: never."
     )
+    downvotes: bool | None = Field(None, description="Take down votes on comments, not "
+                                   "only up votes.")
     note: str | None = None
 
 
@@ -167,6 +169,8 @@ class SiteModerationOut(StrictModel):
     site: str
     premoderation: bool
     flag_threshold: int
+    downvotes: bool | None = Field(description="Down votes taken; null: the service's "
+                                   "default (votes.downvotes).")
 
 
 class BanOut(StrictModel):
@@ -287,7 +291,7 @@ def thread_action_dict(result: ThreadResult) -> dict[str, Any]:
 
 def site_moderation_dict(state: SiteModeration) -> dict[str, Any]:
     return {"site": state.site, "premoderation": state.premoderation,
-            "flag_threshold": state.flag_threshold}
+            "flag_threshold": state.flag_threshold, "downvotes": state.downvotes}
 
 
 def ban_dict(ban: BanInfo) -> dict[str, Any]:

@@ -40,6 +40,7 @@ TABLES = (
     "audit_log", "bans", "flags", "moderator_tokens", "moderator_sites", "moderators",
     # passages
     "passage_anchors",
+    "votes",
     "comments", "threads", "sites",
 )
 SITE_ORIGIN = "https://news.example"

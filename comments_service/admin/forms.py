@@ -41,4 +41,5 @@ class SiteSettingsForm(FlaskForm):
         "Hide a comment after this many readers flag it (0: never)",
         validators=[NumberRange(min=0, max=1000)],
     )
+    downvotes = BooleanField("Take down votes on comments, not only up votes")
     note = TextAreaField("Note (kept in the audit log)", validators=[Optional()])

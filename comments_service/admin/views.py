@@ -36,6 +36,7 @@ from comments_service.schemas_moderation import AuditQuery, BansQuery, QueueQuer
 from comments_service.services import audit, bans, moderation, moderators, queue, sites
 from comments_service.services.moderation import CommentAction, ThreadAction
 from comments_service.services.moderators import Actor
+from comments_service.services.votes import downvotes_allowed
 
 BULK_ACTIONS = (
     CommentAction.APPROVE, CommentAction.HIDE, CommentAction.RESTORE, CommentAction.DELETE,
@@ -350,6 +351,9 @@ def _site_form(slug: str, state: moderation.SiteModeration | None = None) -> Sit
     if state is not None and request.method == "GET":
         form.premoderation.data = state.premoderation
         form.flag_threshold.data = state.flag_threshold
+        # votes: what applies now, the service's default unless the site chose.
+        form.downvotes.data = (_settings().votes.downvotes if state.downvotes is None
+                               else state.downvotes)
     return form
 
 
@@ -377,10 +381,14 @@ def update_site(site_slug: str) -> Response:
         return redirect(url_for(".sites_page"))
     try:
         site = sites.get_site(db.session, site_slug)
+        # votes: store a choice only when it differs from what applies now (the
+        # service's default stays in charge of a site that never chose).
+        wanted = bool(form.downvotes.data)
+        downvotes = None if wanted == downvotes_allowed(site, _settings().votes) else wanted
         moderation.update_site_moderation(
             db.session, actor, site, premoderation=bool(form.premoderation.data),
             threshold=form.flag_threshold.data, note=form.note.data or None,
-            rules=_settings().moderation, now=_now(),
+            rules=_settings().moderation, now=_now(), downvotes=downvotes,
         )
         db.session.commit()
         flash(f"Settings of {site_slug} saved.", "success")

@@ -20,9 +20,10 @@ from comments_service.api import (  # noqa: E402
     site_config,
     subscriptions,
     threads,
+    votes,
 )
 
 __all__ = [
     "api", "comments", "cors", "counts", "flags", "form_tokens", "live", "openapi",
-    "passages", "reader_data", "site_config", "subscriptions", "threads",
+    "passages", "reader_data", "site_config", "subscriptions", "threads", "votes",
 ]

@@ -223,7 +223,8 @@ def get_site_settings(site_slug: str) -> Response:
 
 
 @moderation_api.patch("/sites/<site_slug>/settings")
-@documented("Switch pre-moderation for the whole site and/or set its flag threshold.",
+@documented("Switch pre-moderation for the whole site, set its flag threshold, and/or "
+            "take down votes.",
             body=SiteModerationIn, headers=(AUTHORIZATION,),
             responses={200: SiteModerationOut}, errors=(400, 401, 403, 404, 415, 422),
             tags=TAGS)
@@ -234,7 +235,7 @@ def update_site_settings(site_slug: str) -> Response:
     state = moderation.update_site_moderation(
         db.session, actor, site, premoderation=payload.premoderation,
         threshold=payload.flag_threshold, note=payload.note,
-        rules=context.settings().moderation, now=context.now(),
+        rules=context.settings().moderation, now=context.now(), downvotes=payload.downvotes,
     )
     db.session.commit()
     return jsonify(site_moderation_dict(state))

@@ -70,10 +70,12 @@ def documented(
 _ERROR_TEXT = {
     400: "Malformed request (bad JSON, query parameter or cursor).",
     401: "No valid moderator token (Authorization: Bearer).",
-    403: "Not allowed (origin, edit token, banned author, or not your site).",
+    403: "Not allowed (origin, edit token, banned author, not your site, or down votes "
+         "on a site that takes up votes only).",
     404: "No such site, comment, thread or ban.",
     409: "Conflict with the current state (locked thread, edit window passed, already "
-         "flagged, action does not apply, notifications off, duplicate comment).",
+         "flagged, action does not apply, notifications off, duplicate comment, deleted "
+         "comment, this address's votes on the comment used up).",
     413: "Request body too large.",
     415: "Body is not application/json.",
     422: "Fields failed validation (see error.fields), or the comment was refused as "

@@ -9,6 +9,7 @@ from comments_service.api.openapi import documented
 from comments_service.extensions import limiter
 from comments_service.limits import read_limit
 from comments_service.schemas import PublicConfigOut
+from comments_service.services.votes import downvotes_allowed
 
 
 @api.get("/sites/<site_slug>/config")
@@ -42,6 +43,8 @@ def get_site_config(site_slug: str) -> Response:
                 "context_chars": settings.passages.context_chars,
                 "auto_paragraphs": settings.passages.auto_paragraphs,
             },
+            "votes": settings.votes.enabled,
+            "downvotes": settings.votes.enabled and downvotes_allowed(site, settings.votes),
         }
     )
     response.headers["Cache-Control"] = "public, max-age=60"

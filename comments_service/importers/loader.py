@@ -57,6 +57,7 @@ from comments_service.services.posting import (
     clean_web_url,
     get_or_create_thread,
 )
+from comments_service.services.votes import rank_of
 
 log = logging.getLogger(__name__)
 
@@ -312,6 +313,7 @@ class _Writer:
             markdown, html = bodies(Body(html=fields["html"], markdown=fields["markdown"]), rules)
             seed = avatar_seed(self.secret, email, raw_name, client_hash)
         edited_at = fields["edited_at"]
+        score = int(fields["score"])
         values = {
             "thread_id": thread_id,
             "parent_id": parent_id,
@@ -326,7 +328,11 @@ class _Writer:
             "body_markdown": markdown,
             "body_html": html,
             "status": status,
-            "score": int(fields["score"]),
+            "score": score,
+            # votes: an imported net score counts as that many up (or down) votes.
+            "upvotes": max(score, 0),
+            "downvotes": max(-score, 0),
+            "rank": rank_of(max(score, 0), max(-score, 0)),
             "child_count": 0,
             "reply_count": 0,
             "created_at": datetime.fromisoformat(row["created_at"]),

@@ -487,6 +487,8 @@ class SiteModeration:
     site: str
     premoderation: bool
     flag_threshold: int
+    # votes: the site's own choice on down votes; None: the service's [votes] downvotes.
+    downvotes: bool | None = None
 
 
 def site_moderation(site: Site, rules: ModerationSettings) -> SiteModeration:
@@ -495,6 +497,7 @@ def site_moderation(site: Site, rules: ModerationSettings) -> SiteModeration:
         site=site.slug,
         premoderation=bool((site.settings or {}).get("premoderation")),
         flag_threshold=flag_threshold(site, rules),
+        downvotes=(site.settings or {}).get("downvotes"),
     )
 
 
@@ -511,8 +514,9 @@ def update_site_moderation(
     note: str | None,
     rules: ModerationSettings,
     now: datetime,
+    downvotes: bool | None = None,
 ) -> SiteModeration:
-    """Switch pre-moderation for the whole site and/or set its flag threshold.
+    """Switch pre-moderation for the whole site, set its flag threshold, take down votes.
 
     Records what changed. Raises NotYourSite and ValidationFailed (threshold
     outside 0..1000, long note).
@@ -531,6 +535,9 @@ def update_site_moderation(
     if threshold is not None and flag_threshold(site, rules) != threshold:
         settings["flag_threshold"] = threshold
         changes.append(f"flag_threshold {threshold}")
+    if downvotes is not None and settings.get("downvotes") != downvotes:
+        settings["downvotes"] = downvotes
+        changes.append(f"downvotes {'on' if downvotes else 'off'}")
     if changes:
         # A new dict, so the JSON column sees the change.
         site.settings = settings

@@ -81,6 +81,10 @@ class CommentNode:
     is_pending: bool = False
     # passages (issue 9): the passage a top-level comment is about, if any.
     anchor: Anchor | None = None
+    # votes (services/votes.py): counters, and the rank the top sort pages by.
+    upvotes: int = 0
+    downvotes: int = 0
+    rank: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,9 @@ _NODE_COLUMNS = (
     _C.created_at,
     _C.edited_at,
     _C.is_pinned,
+    _C.upvotes,
+    _C.downvotes,
+    _C.rank,
 )
 
 
@@ -157,6 +164,9 @@ def _node(row: Row[Any]) -> CommentNode:
         edited_at=row.edited_at,
         replies_total=row.reply_count if row.depth == 0 else 0,
         is_pinned=bool(row.is_pinned),
+        upvotes=row.upvotes,
+        downvotes=row.downvotes,
+        rank=row.rank,
     )
 
 
@@ -191,6 +201,9 @@ def node_from_comment(comment: Comment, anchor: Anchor | None = None) -> Comment
         is_pinned=comment.is_pinned,
         is_pending=comment.status == CommentStatus.PENDING.value,
         anchor=anchor,
+        upvotes=comment.upvotes or 0,
+        downvotes=comment.downvotes or 0,
+        rank=comment.rank or 0,
     )
 
 
@@ -223,7 +236,7 @@ def _aware(text: Any) -> datetime:
 
 
 def _top_level_key(sort: Sort, cursor: str) -> tuple[Any, ...]:
-    """(is_pinned, [score,] created_at, id) of the last comment of the previous page."""
+    """(is_pinned, [rank,] created_at, id) of the last comment of the previous page."""
     parts = _decode_cursor(cursor)
     expected = 5 if sort == "top" else 4
     if parts[0] != sort or len(parts) != expected:
@@ -232,10 +245,10 @@ def _top_level_key(sort: Sort, cursor: str) -> tuple[Any, ...]:
         if not isinstance(parts[1], bool):
             raise TypeError
         if sort == "top":
-            _, pinned, score, created, ident = parts
-            if not isinstance(score, int) or not isinstance(ident, int):
+            _, pinned, rank, created, ident = parts
+            if not isinstance(rank, int) or not isinstance(ident, int):
                 raise TypeError
-            return (pinned, score, _aware(created), ident)
+            return (pinned, rank, _aware(created), ident)
         _, pinned, created, ident = parts
         if not isinstance(ident, int) or isinstance(ident, bool):
             raise TypeError
@@ -247,7 +260,7 @@ def _top_level_key(sort: Sort, cursor: str) -> tuple[Any, ...]:
 def _top_level_cursor(sort: Sort, node: CommentNode) -> str:
     created = node.created_at.isoformat()
     if sort == "top":
-        return _encode_cursor([sort, node.is_pinned, node.score, created, node.id])
+        return _encode_cursor([sort, node.is_pinned, node.rank, created, node.id])
     return _encode_cursor([sort, node.is_pinned, created, node.id])
 
 
@@ -301,7 +314,9 @@ def _top_level_query(
     """Top-level comments, pinned first on every sort, after the cursor's key.
 
     newest and top run wholly descending, so one row comparison pages them (and
-    ix_comments_top_by_time / _by_score read backwards serve them). oldest is
+    ix_comments_top_by_time / _by_rank read backwards serve them). top ranks by
+    votes: the Wilson lower bound kept in rank (services/votes.py), newest first
+    among equals. oldest is
     pinned-descending then time-ascending: its keyset splits on is_pinned
     (served by ix_comments_top_pinned_oldest). Each row carries its anchor;
     with `passage`, only the comments on that passage.
@@ -333,11 +348,11 @@ def _top_level_query(
         )
     if after is not None:
         query = query.where(
-            tuple_(_C.is_pinned, _C.score, _C.created_at, _C.id)
+            tuple_(_C.is_pinned, _C.rank, _C.created_at, _C.id)
             < tuple_(*after)
         )
     return query.order_by(
-        _C.is_pinned.desc(), _C.score.desc(), _C.created_at.desc(),
+        _C.is_pinned.desc(), _C.rank.desc(), _C.created_at.desc(),
         _C.id.desc(),
     )
 
@@ -357,7 +372,7 @@ def _top_level_statement(
         created = bindparam("after_created", type_=_C.created_at.type)
         after = (after_pinned, created, bindparam("after_id"))
         if sort == "top":
-            after = (after_pinned, bindparam("after_score"), created, bindparam("after_id"))
+            after = (after_pinned, bindparam("after_rank"), created, bindparam("after_id"))
     passage = bindparam("passage") if by_passage else None
     return _top_level_query(bindparam("thread_id"), sort, after, passage).limit(
         bindparam("page_rows")
@@ -369,7 +384,7 @@ def _top_level_params(thread_id: int, after: tuple[Any, ...] | None, rows: int) 
     if after is not None:
         params.update(zip(("after_created", "after_id"), after[-2:], strict=True))
         if len(after) == 4:
-            params["after_score"] = after[1]
+            params["after_rank"] = after[1]
     return params
 
 

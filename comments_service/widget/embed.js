@@ -119,6 +119,10 @@
       flagThanks: 'Thank you. A moderator will take a look.',
       flagAlready: 'You have already reported this comment.',
       anonymous: 'Anonymous',
+      up: 'Up vote ({n})',
+      down: 'Down vote ({n})',
+      errVoteRate: 'You are voting a little too quickly. Please wait a moment.',
+      errVoteTaken: 'Someone on your network has already voted on this comment.',
     },
     de: {
       heading: 'Was denken Sie?',
@@ -393,7 +397,7 @@
     return Number.isNaN(when) ? 0 : Math.max(0, Math.ceil((when - Date.now()) / 1000));
   };
 
-  const api = async (method, path, { query, body, token } = {}) => {
+  const api = async (method, path, { query, body, token, reader } = {}) => {
     const url = new URL(API + path);
     for (const [key, value] of Object.entries(query || {})) {
       for (const item of [].concat(value)) {
@@ -403,6 +407,7 @@
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers['X-Edit-Token'] = token;
+    if (reader) headers['X-Reader-Token'] = reader;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
     let response;
@@ -470,6 +475,19 @@
     },
   };
 
+  // ---- votes: the reader's random token (sent with votes and flags) ----------------------
+  const READER = `${NS}:reader`;
+  const readerToken = (create) => {
+    let value = storage.read(READER);
+    if (!/^[\w.~-]{16,256}$/.test(value || '') && create) {
+      value = Array.from(crypto.getRandomValues(new Uint8Array(16)),
+        (b) => b.toString(16).padStart(2, '0')).join('');
+      storage.write(READER, value);
+    }
+    return value;
+  };
+  // ---- end votes ------------------------------------------------------------------------
+
   // ---- counts for index pages: one request per site --------------------------------
   const countText = (i18n, n) => i18n.t('comments', { n });
 
@@ -525,6 +543,7 @@
       this.identity = { name: storage.read(`${NS}:name`) || '', email: '' };
       this.uid = 0;
       this.generation = 0;
+      this.myVotes = new Map();
 
       const root = host.attachShadow({ mode: 'open' });
       const sheet = h('link', { rel: 'stylesheet', href: `${BASE}embed.css` });
@@ -657,6 +676,7 @@
       }
       this.moreButton.hidden = !this.cursor;
       this.refreshCount();
+      this.loadVotes();
       if (!reset) this.announce(this.t('loaded', { n: added }));
       if (!this.feed) this.feed = new Feed(this);
     }
@@ -676,6 +696,7 @@
           { query: { cursor: root.cursor } });
         root.cursor = page.next_cursor;
         for (const comment of page.comments) this.addReply(comment, root.c.id);
+        this.loadVotes();
         this.announce(this.t('loaded', { n: page.comments.length }));
       } catch (error) {
         root.repliesError.textContent = error.status === 0 || error.status >= 500
@@ -807,6 +828,9 @@
         });
         return button;
       };
+      if (this.config && this.config.votes && !own && !this.isLocked()) {
+        buttons.push(...this.voteButtons(node));
+      }
       if (!this.isLocked()) {
         buttons.push(action('reply', t('reply'), () => this.replyPanel(node)));
       }
@@ -818,6 +842,67 @@
       }
       node.actions.replaceChildren(...buttons);
     }
+
+    // -- votes: up (and down, where the site takes them); a second click undoes ----------
+    voteButtons(node) {
+      const { c } = node;
+      const mine = this.myVotes.get(c.id) || 0;
+      const kinds = this.config.downvotes ? [[1, 'up', '▲'], [-1, 'down', '▼']] : [[1, 'up', '▲']];
+      return kinds.map(([value, kind, mark]) => {
+        const n = value > 0 ? c.upvotes || 0 : c.downvotes || 0;
+        return h('button', {
+          type: 'button', class: `link vote ${kind}`, 'aria-pressed': String(mine === value),
+          'aria-label': this.t(kind, { n }), onclick: () => this.vote(node, value, kind),
+        }, h('span', { 'aria-hidden': 'true', text: `${mark} ${n}` }));
+      });
+    }
+
+    async vote(node, value, kind) {
+      const id = node.c.id;
+      const undo = (this.myVotes.get(id) || 0) === value;
+      const path = `/sites/${encodeURIComponent(this.site)}/comments/${id}/vote`;
+      let data;
+      try {
+        data = await api(undo ? 'DELETE' : 'PUT', path,
+          { body: undo ? undefined : { value }, reader: readerToken(true) });
+      } catch (error) {
+        const text = error.status === 429 ? this.t('errVoteRate')
+          : error.code === 'address_vote_limit' ? this.t('errVoteTaken') : this.errorText(error);
+        node.actions.querySelector('.vote-error')?.remove();
+        node.actions.append(h('span', { class: 'inline-error vote-error', role: 'alert', text }));
+        return;
+      }
+      this.myVotes.set(id, data.my_vote);
+      node.c = { ...node.c, upvotes: data.upvotes, downvotes: data.downvotes, score: data.score };
+      node.actions.querySelector('.vote-error')?.remove();
+      this.refreshVotes(node);
+      node.actions.querySelector(`.vote.${kind}`)?.focus();
+    }
+
+    /** Redraw a comment's vote buttons in place (an open reply panel keeps its opener). */
+    refreshVotes(node) {
+      const fresh = this.voteButtons(node);
+      node.actions.querySelectorAll('.vote').forEach((old, i) => old.replaceWith(fresh[i]));
+    }
+
+    async loadVotes() {
+      const reader = readerToken(false);
+      if (!reader || !this.config || !this.config.votes) return;
+      const ids = [...this.nodes.keys()].filter((id) => !this.myVotes.has(id));
+      for (let start = 0; start < ids.length; start += 100) {
+        const chunk = ids.slice(start, start + 100);
+        try {
+          const data = await api('GET', `/sites/${encodeURIComponent(this.site)}/my-votes`,
+            { query: { comment: chunk }, reader });
+          for (const id of chunk) this.myVotes.set(id, data.votes[id] || 0);
+        } catch (_) { return; /* the counts still show; only the pressed state is missing */ }
+        for (const id of chunk) {
+          const node = this.nodes.get(id);
+          if (node && this.myVotes.get(id)) this.refreshVotes(node);
+        }
+      }
+    }
+    // -- end votes ----------------------------------------------------------------------
 
     isLocked() {
       return Boolean(this.thread && this.thread.is_locked);
@@ -1035,7 +1120,8 @@
         try {
           await api('POST',
             `/sites/${encodeURIComponent(this.site)}/comments/${node.c.id}/flags`,
-            { body: { reason: chosen ? chosen.value : 'other', text: detail.value } });
+            { body: { reason: chosen ? chosen.value : 'other', text: detail.value },
+              reader: readerToken(true) });
           message = t('flagThanks');
         } catch (error) {
           if (error.code !== 'already_flagged') {

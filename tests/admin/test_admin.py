@@ -227,6 +227,24 @@ def test_pending_comments_wait_until_approved_from_the_queue(app, signed_in: Api
     assert [c["id"] for c in api.thread().get_json()["comments"]] == [ident]
 
 
+def test_the_sites_page_switches_down_votes_for_the_site(app, signed_in: Api) -> None:
+    api = signed_in
+    ident = api.posted_id("vote on me")
+    vote = {"json": {"value": -1}, "headers": {"X-Reader-Token": "admin-test-reader-token"}}
+    url = f"/api/v1/sites/news/comments/{ident}/vote"
+    assert api.client.put(url, **vote).status_code == 403
+    page = api.client.get("/admin/sites").get_data(as_text=True)
+    assert "Take down votes on comments" in page
+    api.client.post("/admin/sites/news", data={"site-news-flag_threshold": "3",
+                                                "site-news-downvotes": "y"})
+    assert api.client.put(url, **vote).get_json()["downvotes"] == 1
+    assert "downvotes on" in api.client.get("/admin/audit").get_data(as_text=True)
+    # Saving the form again without touching the box records no change of it.
+    api.client.post("/admin/sites/news", data={"site-news-flag_threshold": "4",
+                                                "site-news-downvotes": "y"})
+    assert api.client.get("/admin/audit").get_data(as_text=True).count("downvotes") == 1
+
+
 # ---- one comment, bans, threads, audit, sites --------------------------------------------
 
 

@@ -86,10 +86,11 @@ def test_newest_sort_reverses_and_pages_backwards(session, site_row) -> None:
     assert bodies(first.comments) + bodies(second.comments) == ["c4", "c3", "c2", "c1"]
 
 
-def test_top_sort_ranks_by_score_then_newest(session, site_row) -> None:
+def test_top_sort_ranks_by_vote_rank_then_newest(session, site_row) -> None:
+    """top orders by the stored Wilson rank (services/votes.py), newest first among equals."""
     ids = [add(session, site_row, f"c{i}", minute=i) for i in range(4)]
-    session.execute(update(Comment).where(Comment.id == ids[1]).values(score=5))
-    session.execute(update(Comment).where(Comment.id == ids[2]).values(score=5))
+    session.execute(update(Comment).where(Comment.id == ids[1]).values(rank=500_000))
+    session.execute(update(Comment).where(Comment.id == ids[2]).values(rank=500_000))
     session.commit()
     first = page(session, site_row, sort="top", limit=2)
     second = page(session, site_row, sort="top", limit=2, cursor=first.next_cursor)

@@ -28,7 +28,7 @@ def pages(session, site, sort, limit):
 @pytest.mark.parametrize("sort", ["oldest", "newest", "top"])
 def test_a_pinned_comment_sorts_first_on_every_sort(session, site_row, sort) -> None:
     ids = [add(session, site_row, f"c{i}", minute=i) for i in range(5)]
-    session.execute(update(Comment).where(Comment.id == ids[0]).values(score=9))
+    session.execute(update(Comment).where(Comment.id == ids[0]).values(rank=900_000))
     session.commit()
     act(session, actor_for(site_row), ids[3], "pin")
     [first_page] = pages(session, site_row, sort, limit=10)

@@ -3,7 +3,7 @@
 Table: passage_anchors (one row per anchored top-level comment).
 
 Revision ID: 0007_passages
-Revises: 0003_moderation
+Revises: 0006_votes
 Create Date: 2026-11-25 15:00:00
 
 Hand-written. A new table only: nothing existing moves, so upgrading a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_passages'
-down_revision = '0003_moderation'
+down_revision = '0006_votes'
 branch_labels = None
 depends_on = None
 
