@@ -339,10 +339,10 @@ def _show_report(report: ImportReport) -> None:
         f"{report.threads_created} new threads; "
         f"{report.already_present} already present; {len(report.skipped)} skipped"
     )
-    if report.emails_dropped or report.websites_dropped:
+    if report.emails_dropped or report.websites_dropped or report.anchors_dropped:
         click.echo(
             f"left out as invalid: {report.emails_dropped} email addresses, "
-            f"{report.websites_dropped} websites"
+            f"{report.websites_dropped} websites, {report.anchors_dropped} passage anchors"
         )
     for item in report.skipped:
         click.echo(f"skipped {item.source_id}: {item.reason}")

@@ -78,7 +78,17 @@ def _comment(data: Any, thread_id: str, site: str) -> Record:
         score=score if isinstance(score, int) and not isinstance(score, bool) else 0,
         reply_to_is_parent=False,
         reply_to_source_id=_source_id(data.get("reply_to_id")),
+        upvotes=_count(data.get("upvotes")),
+        downvotes=_count(data.get("downvotes")),
+        anchor=data.get("anchor") if isinstance(data.get("anchor"), dict) else None,
     )
+
+
+def _count(value: Any) -> int | None:
+    """A vote counter: a non-negative integer, or None (then derived from the score)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
 
 
 def _thread(fields: dict[str, Any], thread_id: str) -> ThreadRecord:

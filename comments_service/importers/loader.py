@@ -45,11 +45,13 @@ from comments_service.importers.staging import Staging, stage
 from comments_service.models import (
     Comment,
     CommentStatus,
+    PassageAnchor,
     Site,
     Thread,
     UTCDateTime,
     path_segment,
 )
+from comments_service.services.passages import Anchor, imported_anchor
 from comments_service.services.posting import (
     attach_point,
     avatar_seed,
@@ -91,6 +93,7 @@ class ImportReport:
     imported_by_status: Counter[str] = field(default_factory=Counter)
     emails_dropped: int = 0
     websites_dropped: int = 0
+    anchors_dropped: int = 0
     skipped: list[Skipped] = field(default_factory=list)
 
 
@@ -204,6 +207,7 @@ class _NewComment:
     seq: int
     values: dict[str, Any]
     parent_path: str  # path of the comment it hangs under ("" for top level)
+    anchor: Anchor | None = None  # passages: a top-level comment's anchor, if any
 
 
 class _Writer:
@@ -314,6 +318,15 @@ class _Writer:
             seed = avatar_seed(self.secret, email, raw_name, client_hash)
         edited_at = fields["edited_at"]
         score = int(fields["score"])
+        up, down = fields.get("upvotes"), fields.get("downvotes")
+        if up is None or down is None:
+            # votes: an imported net score counts as that many up (or down) votes.
+            up, down = max(score, 0), max(-score, 0)
+        anchor = None
+        if fields.get("anchor") is not None:
+            anchor = imported_anchor(fields["anchor"]) if depth == 0 else None
+            if anchor is None:
+                self.report.anchors_dropped += 1
         values = {
             "thread_id": thread_id,
             "parent_id": parent_id,
@@ -329,10 +342,9 @@ class _Writer:
             "body_html": html,
             "status": status,
             "score": score,
-            # votes: an imported net score counts as that many up (or down) votes.
-            "upvotes": max(score, 0),
-            "downvotes": max(-score, 0),
-            "rank": rank_of(max(score, 0), max(-score, 0)),
+            "upvotes": up,
+            "downvotes": down,
+            "rank": rank_of(up, down),
             "child_count": 0,
             "reply_count": 0,
             "created_at": datetime.fromisoformat(row["created_at"]),
@@ -341,7 +353,8 @@ class _Writer:
             "edit_token_hash": None,
             "import_key": row["import_key"],
         }
-        return _NewComment(seq=row["seq"], values=values, parent_path=parent_path)
+        return _NewComment(seq=row["seq"], values=values, parent_path=parent_path,
+                           anchor=anchor)
 
     def _email(self, value: str | None) -> str | None:
         email = _one_line(value, 10 * self.rules.max_email_chars)
@@ -426,6 +439,14 @@ class _Writer:
                 counts["b_last"] = values["created_at"]
             self.report.comments_imported += 1
             self.report.imported_by_status[status] += 1
+        anchors = [
+            {"comment_id": ident, "thread_id": comment.values["thread_id"],
+             "passage_key": comment.anchor.passage_key, "quote": comment.anchor.quote,
+             "prefix": comment.anchor.prefix, "suffix": comment.anchor.suffix}
+            for comment, ident in zip(new, ids, strict=True) if comment.anchor is not None
+        ]
+        if anchors:
+            self.session.execute(insert(PassageAnchor), anchors)
         self.session.execute(_SET_PATH, paths)
         if children:
             self.session.execute(

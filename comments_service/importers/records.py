@@ -83,6 +83,11 @@ class CommentRecord:
     score: int = 0
     reply_to_is_parent: bool = True
     reply_to_source_id: str | None = None
+    # Our own export only: vote counters (else derived from score) and a passage
+    # anchor of a top-level comment ({"passage_key", "quote", "prefix", "suffix"}).
+    upvotes: int | None = None
+    downvotes: int | None = None
+    anchor: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,9 @@ class Staging:
             "client_address": record.client_address,
             "edited_at": stamp(record.edited_at) if record.edited_at else None,
             "score": record.score,
+            "upvotes": record.upvotes,
+            "downvotes": record.downvotes,
+            "anchor": record.anchor,
         }
         cursor = self.db.execute(
             "INSERT INTO comment (source_id, import_key, thread_source_id, parent_source_id,"

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from comments_service.models import Comment, Site, Thread
+from comments_service.models import Comment, PassageAnchor, Site, Thread
 
 EXPORT_FORMAT = "comments-service/export"
 EXPORT_VERSION = 1
@@ -43,7 +43,8 @@ def export_site(session: Session, site: Site, out: TextIO, now: datetime) -> Exp
     """Write all of the site's threads and comments to ``out`` as JSON, incrementally.
 
     Comments of a thread come in depth-first order (a parent before its replies),
-    each with its status, author (email included), dates, score, both bodies and
+    each with its status, author (email included), dates, score and vote counters,
+    its passage anchor (top-level comments), both bodies and
     the import_key it came with. Nothing is held beyond the current row.
     """
     thread_columns = (
@@ -67,11 +68,18 @@ def export_site(session: Session, site: Site, out: TextIO, now: datetime) -> Exp
             Comment.author_email,
             Comment.author_website,
             Comment.score,
+            Comment.upvotes,
+            Comment.downvotes,
+            PassageAnchor.passage_key,
+            PassageAnchor.quote,
+            PassageAnchor.prefix,
+            PassageAnchor.suffix,
             Comment.body_markdown,
             Comment.body_html,
             Comment.import_key,
         )
         .outerjoin(Comment, Comment.thread_id == Thread.id)
+        .outerjoin(PassageAnchor, PassageAnchor.comment_id == Comment.id)
         .where(Thread.site_id == site.id)
         .order_by(Thread.id, Comment.path)
         .execution_options(yield_per=_ROWS_PER_FETCH)
@@ -114,6 +122,12 @@ def export_site(session: Session, site: Site, out: TextIO, now: datetime) -> Exp
             "author_email": row.author_email,
             "author_website": row.author_website,
             "score": row.score,
+            "upvotes": row.upvotes,
+            "downvotes": row.downvotes,
+            "anchor": None if row.passage_key is None else {
+                "passage_key": row.passage_key, "quote": row.quote,
+                "prefix": row.prefix, "suffix": row.suffix,
+            },
             "body_markdown": row.body_markdown,
             "body_html": row.body_html,
             "import_key": row.import_key,

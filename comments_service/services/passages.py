@@ -23,7 +23,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from comments_service.config import PassageSettings
-from comments_service.models import Comment, CommentStatus, PassageAnchor
+from comments_service.models import (
+    MAX_PASSAGE_CONTEXT,
+    MAX_PASSAGE_KEY,
+    MAX_PASSAGE_QUOTE,
+    Comment,
+    CommentStatus,
+    PassageAnchor,
+)
 
 # A passage key is an id a page author writes into an attribute: keep it boring.
 PASSAGE_KEY = re.compile(r"[A-Za-z0-9_.:-]+")
@@ -102,6 +109,32 @@ def clean_anchor(
             errors[f"anchor.{name}"] = f"Keep it under {rules.context_chars} characters."
     if errors:
         fields.update(errors)
+        return None
+    return Anchor(passage_key=key, quote=quote, prefix=prefix, suffix=suffix)
+
+
+def imported_anchor(data: object) -> Anchor | None:
+    """An anchor read from an export file, or None when it is missing or unusable.
+
+    Checked like a reader's (key charset, a non-blank quote, plain text) but
+    against the columns' ceilings, not today's [passages] limits: what was
+    accepted then is kept.
+    """
+    if not isinstance(data, dict):
+        return None
+    key, quote = data.get("passage_key"), data.get("quote")
+    prefix, suffix = data.get("prefix") or "", data.get("suffix") or ""
+    if not (isinstance(key, str) and isinstance(quote, str)):
+        return None
+    if not (isinstance(prefix, str) and isinstance(suffix, str)):
+        return None
+    key, quote = key.strip(), _plain(quote)
+    if not PASSAGE_KEY.fullmatch(key) or len(key) > MAX_PASSAGE_KEY:
+        return None
+    if not quote.strip() or len(quote) > MAX_PASSAGE_QUOTE:
+        return None
+    prefix, suffix = _plain(prefix), _plain(suffix)
+    if max(len(prefix), len(suffix)) > MAX_PASSAGE_CONTEXT:
         return None
     return Anchor(passage_key=key, quote=quote, prefix=prefix, suffix=suffix)
 

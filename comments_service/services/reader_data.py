@@ -39,6 +39,7 @@ from comments_service.models import (
     CommentStatus,
     NotifyAddress,
     OutboxKind,
+    PassageAnchor,
     ReaderDataRequest,
     Site,
     Subscription,
@@ -206,11 +207,20 @@ def export_comments(
     Comments still held for moderation, hidden or deleted by their author are
     included with their status: they are the reader's data too.
     """
-    query = _own_comments(request.site_id, request.email).order_by(
-        Comment.created_at, Comment.id
-    ).execution_options(yield_per=500)
-    for comment, thread in session.execute(query):
-        yield _comment_entry(comment, thread)
+    query = (
+        _own_comments(request.site_id, request.email)
+        .add_columns(PassageAnchor)
+        .outerjoin(PassageAnchor, PassageAnchor.comment_id == Comment.id)
+        .order_by(Comment.created_at, Comment.id)
+        .execution_options(yield_per=500)
+    )
+    for comment, thread, anchor in session.execute(query):
+        entry = _comment_entry(comment, thread)
+        entry["anchor"] = None if anchor is None else {
+            "passage_key": anchor.passage_key, "quote": anchor.quote,
+            "prefix": anchor.prefix, "suffix": anchor.suffix,
+        }
+        yield entry
 
 
 def export_header(

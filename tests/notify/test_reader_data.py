@@ -108,6 +108,7 @@ def test_the_link_lists_downloads_and_erases_only_the_readers_comments(
     assert document["comments"][0]["body_markdown"] == "Ann's **first**"
     assert "<strong>first</strong>" in document["comments"][0]["body_html"]
     assert document["comments"][2]["article"] == "a2"
+    assert document["comments"][0]["anchor"] is None
 
     erased = api.client.post(f"{path}/erase", data={"confirm": "yes"})
     assert erased.status_code == 200
@@ -184,14 +185,18 @@ def test_the_answer_is_the_same_for_unknown_addresses_and_they_get_no_mail(
     assert len(smtp_server.sink.to(ANN)) == 1
 
 
-def test_an_address_is_matched_whatever_its_letter_case(
+def test_an_address_is_matched_whatever_its_letter_case_and_anchors_come_along(
     app: Flask, api: Api, smtp_server: Any
 ) -> None:
     """Ann posted as Ann@Example.COM; asking as ann@example.com finds the comment."""
-    api.posted_id("Mixed case", author_email="Ann@Example.COM", author_name="Ann")
+    api.posted_id("Mixed case", author_email="Ann@Example.COM", author_name="Ann",
+                  anchor={"passage_key": "p-1", "quote": "a quoted line"})
     path = _link_path(app, api, smtp_server, "ann@example.com")
     document = json.loads(api.client.get(f"{path}/comments.json").get_data(as_text=True))
     assert len(document["comments"]) == 1
+    # the passage the comment was about comes with it
+    assert document["comments"][0]["anchor"] == {
+        "passage_key": "p-1", "quote": "a quoted line", "prefix": "", "suffix": ""}
 
 
 def test_another_sites_comments_are_neither_shown_nor_erased(

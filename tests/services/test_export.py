@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -15,9 +16,10 @@ from comments_service.importers.isso import read_isso
 from comments_service.importers.jsonfile import read_export
 from comments_service.importers.records import ImportFileError
 from comments_service.importers.wordpress import read_wordpress
-from comments_service.models import Comment
+from comments_service.models import Comment, PassageAnchor, Thread
 from comments_service.services import sites
 from comments_service.services.export import EXPORT_FORMAT, export_site
+from comments_service.services.passages import AnchorDraft
 from comments_service.services.posting import (
     Author,
     CommentDraft,
@@ -25,12 +27,14 @@ from comments_service.services.posting import (
     edit_comment,
     post_comment,
 )
+from comments_service.services.votes import Voter, cast_vote, rank_of
 from tests.importers.conftest import DATA, assert_tree_consistent, isso_database, run_import
 
 T0 = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 COMMENT_FIELDS = {
     "id", "parent_id", "reply_to_id", "status", "created_at", "edited_at", "author_name",
-    "author_email", "author_website", "score", "body_markdown", "body_html", "import_key",
+    "author_email", "author_website", "score", "upvotes", "downvotes", "anchor",
+    "body_markdown", "body_html", "import_key",
 }
 
 
@@ -42,7 +46,8 @@ def post_native_thread(app, session, site) -> None:
     def post(body, parent=None, minutes=0, **fields):
         draft = CommentDraft(article_key="native", body=body, parent_id=parent,
                              title="Native thread", url="https://news.example/native", **fields)
-        posted = post_comment(session, site, draft, author, rules, T0 + timedelta(minutes=minutes))
+        posted = post_comment(session, site, draft, author, rules, T0 + timedelta(minutes=minutes),
+                              passages=load_settings(environ={}).passages)
         session.commit()
         return posted
 
@@ -54,6 +59,16 @@ def post_native_thread(app, session, site) -> None:
                   author_website="typo.example")
     edit_comment(session, site, edited.comment.id, edited.edit_token, "First, edited", rules,
                  T0 + timedelta(minutes=11))
+    # passages and votes: an anchored comment with up and down votes travels whole.
+    settings = load_settings(environ={})
+    anchored = post("On the second paragraph", minutes=15, author_name="Quoter",
+                    anchor=AnchorDraft("p-2", "the bridge opened", "In 1932 ", " to traffic"))
+    voting = dataclasses.replace(settings.votes, downvotes=True, per_address=0)
+    for n, value in enumerate((1, 1, 1, -1)):
+        cast_vote(session, site, anchored.comment.id, value,
+                  Voter(voter_key=f"reader-{n}", address_key=f"address-{n}"), voting,
+                  T0 + timedelta(minutes=16))
+    session.commit()
     regret = post("Regret", minutes=20, author_name="Regret")
     post("Reply to regret", regret.comment.id, 21, author_name="Replier")
     delete_comment(session, site, regret.comment.id, regret.edit_token, rules,
@@ -106,7 +121,7 @@ def test_export_has_the_documented_shape(app, session, full_site):
             assert set(comment) == COMMENT_FIELDS
             assert comment["parent_id"] is None or comment["parent_id"] in seen  # parents first
             seen.add(comment["id"])
-    assert sum(len(t["comments"]) for t in document["threads"]) == 39
+    assert sum(len(t["comments"]) for t in document["threads"]) == 40
 
 
 def test_export_is_written_row_by_row(app, session, full_site):
@@ -118,7 +133,7 @@ def test_export_is_written_row_by_row(app, session, full_site):
             return super().write(text)
 
     summary = export_site(session, full_site, Recorder(), T0)
-    assert summary.comments == 39
+    assert summary.comments == 40
     assert Recorder.writes > summary.comments
 
 
@@ -133,7 +148,7 @@ def test_export_then_import_into_another_site_changes_nothing(
     with path.open("rb") as source:
         report = run_import(app, session, copy, read_export(source))
     assert report.skipped == []
-    assert report.comments_imported == 39
+    assert report.comments_imported == 40
     again = exported(session, copy)
     assert comparable(again) == comparable(original)
     # each comment keeps where it came from; those first posted on "news" say so
@@ -144,6 +159,56 @@ def test_export_then_import_into_another_site_changes_nothing(
     assert [c["import_key"] for c in after] == [
         c["import_key"] or f"json:news:{c['id']}" for c in before]
     assert_tree_consistent(session)
+
+
+def test_votes_and_passage_anchors_survive_the_round_trip(app, session, full_site, tmp_path):
+    """An anchored comment with 3 up and 1 down votes keeps its anchor, counters and rank."""
+    path = tmp_path / "news.json"
+    path.write_text(json.dumps(exported(session, full_site)), encoding="utf-8")
+    copy = sites.create_site(session, "copy", "Copy", [], T0)
+    session.commit()
+    with path.open("rb") as source:
+        report = run_import(app, session, copy, read_export(source))
+    assert report.anchors_dropped == 0
+    [[original], [imported]] = [
+        session.execute(
+            select(Comment).join(Thread).where(Thread.site_id == site.id,
+                                               Comment.body_markdown == "On the second paragraph")
+        ).scalars().all()
+        for site in (full_site, copy)
+    ]
+    assert (imported.upvotes, imported.downvotes, imported.score, imported.rank) == (
+        original.upvotes, original.downvotes, original.score, original.rank) == (
+        3, 1, 2, rank_of(3, 1))
+    anchor = session.get(PassageAnchor, imported.id)
+    assert (anchor.passage_key, anchor.quote, anchor.prefix, anchor.suffix) == (
+        "p-2", "the bridge opened", "In 1932 ", " to traffic")
+    assert anchor.thread_id == imported.thread_id
+
+
+@pytest.mark.parametrize("anchor", [
+    {"passage_key": "bad key!", "quote": "q"},
+    {"passage_key": "p-1", "quote": "   "},
+    {"passage_key": "p-1", "quote": "q" * 2001},
+    {"passage_key": "p-1", "quote": "q", "prefix": 5},
+    "not an object",
+])
+def test_an_unusable_anchor_is_left_out_and_counted(app, session, site_row, anchor):
+    """A hostile or broken anchor in a file never stops the import: the comment comes in
+    without it, and the report says how many were left out."""
+    document = {"format": EXPORT_FORMAT, "version": 1, "site": "x", "threads": [
+        {"article_key": "a", "comments": [
+            {"id": 1, "parent_id": None, "status": "visible", "created_at": "2024-01-01T00:00:00Z",
+             "body_markdown": "Hi", "body_html": "<p>Hi</p>", "anchor": anchor,
+             "upvotes": -3, "downvotes": "x", "score": 4}]}]}
+    source = io.BytesIO(json.dumps(document).encode())
+    report = run_import(app, session, site_row, read_export(source))
+    assert report.comments_imported == 1
+    assert report.anchors_dropped == (0 if anchor == "not an object" else 1)
+    comment = session.execute(select(Comment)).scalar_one()
+    assert session.get(PassageAnchor, comment.id) is None
+    # counters that are not usable fall back to the score, as for other sources
+    assert (comment.upvotes, comment.downvotes) == (4, 0)
 
 
 def test_capped_replies_keep_what_they_answered_through_the_round_trip(
@@ -172,7 +237,7 @@ def test_importing_the_same_export_twice_adds_nothing(app, session, full_site):
     run_import(app, session, copy, read_export(io.BytesIO(data)))
     count = session.query(Comment).count()
     again = run_import(app, session, copy, read_export(io.BytesIO(data)))
-    assert (again.comments_imported, again.already_present) == (0, 39)
+    assert (again.comments_imported, again.already_present) == (0, 40)
     assert session.query(Comment).count() == count
 
 
