@@ -79,6 +79,7 @@
       moreReplies: { one: 'Show {n} more reply', other: 'Show {n} more replies' },
       moreRepliesAny: 'Show more replies',
       posted: 'Your comment was posted.',
+      held: 'Thanks! Your comment will appear once a moderator has approved it.',
       saved: 'Your changes were saved.',
       removed: 'Your comment was deleted.',
       loaded: { one: '{n} more comment loaded.', other: '{n} more comments loaded.' },
@@ -165,6 +166,7 @@
       moreReplies: { one: '{n} weitere Antwort anzeigen', other: '{n} weitere Antworten anzeigen' },
       moreRepliesAny: 'Weitere Antworten anzeigen',
       posted: 'Ihr Kommentar wurde veröffentlicht.',
+      held: 'Danke! Ihr Kommentar erscheint, sobald ihn eine Moderatorin oder ein Moderator freigegeben hat.',
       saved: 'Ihre Änderungen wurden gespeichert.',
       removed: 'Ihr Kommentar wurde gelöscht.',
       loaded: { one: '{n} weiterer Kommentar geladen.', other: '{n} weitere Kommentare geladen.' },
@@ -250,6 +252,7 @@
       moreReplies: 'عرض ردود أخرى ({n})',
       moreRepliesAny: 'عرض المزيد من الردود',
       posted: 'تم نشر تعليقك.',
+      held: 'شكرًا! سيظهر تعليقك بعد أن يوافق عليه أحد المشرفين.',
       saved: 'تم حفظ التعديلات.',
       removed: 'تم حذف تعليقك.',
       loaded: 'تم تحميل تعليقات إضافية ({n}).',
@@ -1255,11 +1258,19 @@
           form.removeAttribute('aria-busy');
           this.idle(submit, parent ? t('postReply') : t('post'));
         }
-        storage.keep(this.site, data.comment.id,
-          { token: data.edit_token, until: data.editable_until, body: payload.body });
         storage.write(`${NS}:name`, name.value.trim());
         body.value = '';
         left.hidden = true;
+        if (!data.comment) {
+          // 202: held for a moderator (pre-moderation or a spam hold); nothing to show yet.
+          const note = h('p', { class: 'held', role: 'status', text: t('held') });
+          alert.after(note);
+          setTimeout(() => note.remove(), 15000);
+          this.announce(t('held'));
+          return;
+        }
+        storage.keep(this.site, data.comment.id,
+          { token: data.edit_token, until: data.editable_until, body: payload.body });
         this.posted(data.comment, parent);
       });
       return { form, body };

@@ -229,6 +229,29 @@ def test_rate_limited_post_asks_the_reader_to_wait_and_keeps_the_text(
     expect(page.locator(".list > .c")).to_have_count(2)
 
 
+def test_a_comment_held_for_moderation_is_acknowledged_not_shown(
+    page: Page, make_service: Any
+) -> None:
+    """On a pre-moderated site the post answers 202 without a comment: the reader is told
+    it awaits a moderator, the form is cleared, no error is thrown, and nothing is listed."""
+    held = make_service()
+    with held.app.app_context():
+        site = sites.get_site(db.session, SITE)
+        site.settings = {**(site.settings or {}), "premoderation": True}
+        db.session.commit()
+    article = held.new_article()
+    page.goto(held.page(article))
+    page.get_by_label("What do you think?").fill("Worth a moderator's look")
+    with page.expect_response(lambda r: r.request.method == "POST") as answered:
+        page.get_by_role("button", name="Post comment").click()
+    assert answered.value.status == 202
+    expect(page.locator(".compose .held")).to_have_text(
+        "Thanks! Your comment will appear once a moderator has approved it.")
+    expect(page.get_by_label("What do you think?")).to_have_value("")
+    expect(page.locator(".compose .alert")).to_be_hidden()
+    expect(page.locator(".list > .c")).to_have_count(0)
+
+
 def test_invalid_field_is_explained_next_to_it_and_the_text_is_kept(
     page: Page, service: Service
 ) -> None:
