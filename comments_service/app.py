@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from comments_service import auth
+from comments_service.api import thread_etags
 from comments_service.config import ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
 from comments_service.extensions import db, limiter, migrate
@@ -141,6 +142,12 @@ def create_app(
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    # Request ids and metrics first: their before_request hooks run for every request,
+    # the early 304 of a thread page included (thread_etags.py), which comes next,
+    # ahead of the session, moderator identity and the limiter.
+    install_request_ids(app)
+    install_metrics(app)
+    thread_etags.install(app)
     # moderation: admin sessions, CSRF, and g.is_moderator, which must be known
     # before the limiter's own before_request hook counts the request.
     auth.init_app(app, settings)
@@ -148,9 +155,6 @@ def create_app(
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine, settings.database.sqlite_busy_timeout_ms)
-
-    install_request_ids(app)
-    install_metrics(app)
 
     from comments_service.admin import admin
     from comments_service.api import api

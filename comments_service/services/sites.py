@@ -62,6 +62,14 @@ class SiteCache:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, dict[str, object]]] = {}
 
+    def cached_id(self, slug: str) -> int | None:
+        """The id of the site while its cached copy is fresh; None when a lookup is due."""
+        with self._lock:
+            entry = self._entries.get(slug)
+        if entry is None or entry[0] <= self._clock():
+            return None
+        return entry[1]["id"]  # type: ignore[return-value]
+
     def get(self, session: Session, slug: str) -> Site:
         """The site with this slug. Raises SiteNotFound (never cached)."""
         now = self._clock()
