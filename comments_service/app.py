@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from comments_service import auth
+from comments_service import auth, sessions
 from comments_service.api import thread_etags
 from comments_service.config import ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
@@ -150,6 +150,7 @@ def create_app(
     thread_etags.install(app)
     # moderation: admin sessions, CSRF, and g.is_moderator, which must be known
     # before the limiter's own before_request hook counts the request.
+    sessions.install(app)
     auth.init_app(app, settings)
     limiter.init_app(app)
     with app.app_context():
