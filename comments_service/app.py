@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from comments_service import auth, sessions
+from comments_service import auth, json_responses, sessions
 from comments_service.api import thread_etags
 from comments_service.config import ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
@@ -131,7 +131,7 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.comments.max_request_bytes,
         JSON_SORT_KEYS=False,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    json_responses.install(app)
     _check_notifications(settings)
     app.extensions["comments_settings"] = settings
     configure_limiter(app, settings)
