@@ -43,6 +43,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from werkzeug.exceptions import HTTPException
 
+from comments_service import limit_storage
 from comments_service.clients import client_address, rate_key
 from comments_service.config import Settings
 
@@ -268,7 +269,7 @@ def configure_limiter(app: Flask, settings: Settings) -> None:
     policy = settings.limits.on_storage_error
     app.config.update(
         RATELIMIT_ENABLED=settings.limits.enabled,
-        RATELIMIT_STORAGE_URI=settings.limits.storage_uri,
+        RATELIMIT_STORAGE_URI=limit_storage.storage_uri(settings.limits.storage_uri),
         RATELIMIT_STORAGE_OPTIONS=storage_options(settings),
         RATELIMIT_STRATEGY=settings.limits.strategy,
         RATELIMIT_HEADERS_ENABLED=True,
