@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from comments_service.errors import SiteNotFound, ValidationFailed
@@ -39,9 +39,13 @@ def normalize_origin(origin: str) -> str | None:
     return f"{scheme}://{host}:{port}"
 
 
+# Built once: every write reads its site fresh.
+_SITE_BY_SLUG = select(Site).where(Site.slug == bindparam("slug"))
+
+
 def get_site(session: Session, slug: str) -> Site:
     """The site with this slug. Raises SiteNotFound."""
-    site = session.execute(select(Site).where(Site.slug == slug)).scalar_one_or_none()
+    site = session.execute(_SITE_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if site is None:
         raise SiteNotFound()
     return site
