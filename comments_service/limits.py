@@ -24,6 +24,9 @@ For example, a subscription route whose JSON body carries ``email``::
     @limiter.limit(subscribe_email_limit, key_func=email_key("email"),
                    exempt_when=lacks_field("email"))
 
+A thread page revalidated with its current ETag is answered before the limiter
+(``api/thread_etags.py``) and not counted: it costs less than the counting would.
+
 Keys never hold an address or an email in clear (they end up in Redis and in
 Flask-Limiter's log lines): each is a keyed hash under the app's secret.
 
