@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Update, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from comments_service import sanitize
 from comments_service.config import CommentSettings, NotificationSettings, SpamSettings
@@ -238,6 +239,29 @@ def attach_point(parent_path: str, max_depth: int) -> tuple[int | None, str, int
 _THREAD_TOTAL_PLUS_ONE = Thread.total_count + 1
 _THREAD_VISIBLE_PLUS_ONE = Thread.visible_count + 1
 _THREAD_VERSION_PLUS_ONE = Thread.version + 1
+# Counter updates as Core statements with a bound id: an ORM-enabled UPDATE also
+# builds and evaluates its criteria against the session per post (profiled: ~20% of
+# a reply). _bump expires the counter on a loaded copy, as the ORM's sync would.
+_COMMENTS = Comment.__table__.c
+_BUMP_CHILD_COUNT = (
+    Comment.__table__.update()
+    .where(_COMMENTS.id == bindparam("target_id"))
+    .values(child_count=_COMMENTS.child_count + 1)
+)
+_BUMP_REPLY_COUNT = (
+    Comment.__table__.update()
+    .where(_COMMENTS.id == bindparam("target_id"))
+    .values(reply_count=_COMMENTS.reply_count + 1)
+)
+
+
+def _bump(session: Session, statement: Update, comment_id: int, counter: str) -> None:
+    session.execute(statement, {"target_id": comment_id})
+    loaded = session.identity_map.get(identity_key(Comment, comment_id))
+    if loaded is not None:
+        session.expire(loaded, [counter])
+
+
 _THREAD_BY_ARTICLE = select(Thread).where(
     Thread.site_id == bindparam("site_id"), Thread.article_key == bindparam("article_key")
 )
@@ -391,19 +415,9 @@ def post_comment(
     thread.version = _THREAD_VERSION_PLUS_ONE
     thread.last_comment_at = now
     if attach_id is not None:
-        # Built per post on purpose: the ORM synchronizes loaded comments from the
-        # literal ids (a bound parameter here left their counters stale in the session).
-        session.execute(
-            update(Comment)
-            .where(Comment.id == attach_id)
-            .values(child_count=Comment.child_count + 1)
-        )
+        _bump(session, _BUMP_CHILD_COUNT, attach_id, "child_count")
         if is_visible:
-            session.execute(
-                update(Comment)
-                .where(Comment.id == comment.root_id)
-                .values(reply_count=Comment.reply_count + 1)
-            )
+            _bump(session, _BUMP_REPLY_COUNT, comment.root_id, "reply_count")
     session.flush()
     # Notifications (issue 5): subscription and outbox rows commit with the comment.
     if notifications is not None:
