@@ -34,6 +34,7 @@ def main() -> None:
         "COMMENTS_DATABASE_URL": args.database_url,
         "COMMENTS_SECURITY_SECRET_KEY": "benchmark-secret-key-not-for-production",
         "COMMENTS_SERVER_ENVIRONMENT": "production",
+        "COMMENTS_SERVER_PUBLIC_URL": "http://127.0.0.1:8080",
         "COMMENTS_DEMO_ENABLED": "false",
     })
     from pyinstrument import Profiler

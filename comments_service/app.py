@@ -14,10 +14,11 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from comments_service import auth
+from comments_service import auth, json_responses, schema_migrations, sessions
+from comments_service.api import thread_etags
 from comments_service.config import ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
-from comments_service.extensions import db, limiter, migrate
+from comments_service.extensions import db, limiter
 from comments_service.limits import configure_limiter
 from comments_service.logs import configure_logging, install_request_ids
 from comments_service.metrics import install_metrics
@@ -130,7 +131,7 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.comments.max_request_bytes,
         JSON_SORT_KEYS=False,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    json_responses.install(app)
     _check_notifications(settings)
     app.extensions["comments_settings"] = settings
     configure_limiter(app, settings)
@@ -140,17 +141,21 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    schema_migrations.init_app(app, db, MIGRATIONS_DIR)
+    # Request ids and metrics first: their before_request hooks run for every request,
+    # the early 304 of a thread page included (thread_etags.py), which comes next,
+    # ahead of the session, moderator identity and the limiter.
+    install_request_ids(app)
+    install_metrics(app)
+    thread_etags.install(app)
     # moderation: admin sessions, CSRF, and g.is_moderator, which must be known
     # before the limiter's own before_request hook counts the request.
+    sessions.install(app)
     auth.init_app(app, settings)
     limiter.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine, settings.database.sqlite_busy_timeout_ms)
-
-    install_request_ids(app)
-    install_metrics(app)
 
     from comments_service.admin import admin
     from comments_service.api import api

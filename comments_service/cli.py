@@ -14,7 +14,6 @@ from typing import IO, Any
 
 import click
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from comments_service.app import create_app
@@ -41,6 +40,8 @@ def _app(settings: Settings | None = None, *, with_worker: bool = False) -> Flas
 
 def migrate_database(app: Flask) -> None:
     """Bring the schema to the newest migration (creating it on first start)."""
+    from flask_migrate import upgrade  # Alembic only where migrating (schema_migrations.py)
+
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
 

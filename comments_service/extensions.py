@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -27,7 +26,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 # Limits are declared per route with the providers in limits.py; storage, strategy and
 # failure handling come from config when create_app binds it.
 limiter = AppLimiter(key_func=client_key)

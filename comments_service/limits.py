@@ -28,6 +28,9 @@ For example, a subscription route whose JSON body carries ``email``::
     @limiter.limit(subscribe_email_limit, key_func=email_key("email"),
                    exempt_when=lacks_field("email"))
 
+A thread page revalidated with its current ETag is answered before the limiter
+(``api/thread_etags.py``) and not counted: it costs less than the counting would.
+
 Keys never hold an address or an email in clear (they end up in Redis and in
 Flask-Limiter's log lines): each is a keyed hash under the app's secret.
 
@@ -47,6 +50,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from werkzeug.exceptions import HTTPException
 
+from comments_service import limit_storage
 from comments_service.clients import client_address, rate_key
 from comments_service.config import Settings
 
@@ -281,7 +285,7 @@ def configure_limiter(app: Flask, settings: Settings) -> None:
     policy = settings.limits.on_storage_error
     app.config.update(
         RATELIMIT_ENABLED=settings.limits.enabled,
-        RATELIMIT_STORAGE_URI=settings.limits.storage_uri,
+        RATELIMIT_STORAGE_URI=limit_storage.storage_uri(settings.limits.storage_uri),
         RATELIMIT_STORAGE_OPTIONS=storage_options(settings),
         RATELIMIT_STRATEGY=settings.limits.strategy,
         RATELIMIT_HEADERS_ENABLED=True,

@@ -1,7 +1,9 @@
 """What browsers load from the service itself: the widget's script and stylesheet, and /demo.
 
-The widget is plain JavaScript and CSS in comments_service/widget/, served as written:
-nothing for the operator or a site owner to build. Any page may load the two files
+The widget is plain JavaScript and CSS in comments_service/widget/, minified by the
+service itself (rjsmin, rcssmin: comments and spare whitespace dropped, ~15% less to
+download gzipped) once per process and again only when a file changes: nothing for
+the operator or a site owner to build. Any page may load the two files
 (``Access-Control-Allow-Origin: *``, ``Cross-Origin-Resource-Policy: cross-origin``);
 they carry an ETag of their content so a revalidation after ``widget.max_age_seconds``
 is a 304.
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from comments_service.config import Settings
@@ -51,6 +55,10 @@ _ASSET_TYPES = {
     "embed.js": "text/javascript; charset=utf-8",
     "embed.css": "text/css; charset=utf-8",
 }
+_MINIFIERS = {
+    "embed.js": rjsmin.jsmin,
+    "embed.css": rcssmin.cssmin,
+}
 _assets: dict[str, _Asset] = {}
 
 
@@ -58,13 +66,18 @@ def _settings() -> Settings:
     return current_app.extensions["comments_settings"]
 
 
+def minified(name: str, source: str) -> bytes:
+    """What is served for a widget file's source text: the same code, minified."""
+    return _MINIFIERS[name](source).encode()
+
+
 def _load(name: str) -> _Asset:
-    """The file's bytes and content hash, read again only when the file changes."""
+    """The file minified and its content hash, made again only when the file changes."""
     path = WIDGET_DIR / name
     mtime_ns = path.stat().st_mtime_ns
     cached = _assets.get(name)
     if cached is None or cached.mtime_ns != mtime_ns:
-        body = path.read_bytes()
+        body = minified(name, path.read_text(encoding="utf-8"))
         cached = _Asset(body, hashlib.sha256(body).hexdigest()[:32], mtime_ns)
         _assets[name] = cached
     return cached

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -223,6 +223,16 @@ def _webhook_messages(site: Site, comment: Comment) -> list[NewMessage]:
     return messages
 
 
+# Built once: this runs for every visible comment posted.
+_CONFIRMED_SUBSCRIBERS = (
+    select(Subscription.email, Subscription.address_hash, Subscription.mode)
+    .join(NotifyAddress, NotifyAddress.address_hash == Subscription.address_hash)
+    .where(Subscription.thread_id == bindparam("thread_id"),
+           NotifyAddress.confirmed_at.is_not(None))
+    .order_by(Subscription.id)
+)
+
+
 def enqueue_for_comment(session: Session, comment: Comment, now: datetime) -> int:
     """Queue everything a newly visible comment causes; returns the rows asked for.
 
@@ -242,12 +252,7 @@ def enqueue_for_comment(session: Session, comment: Comment, now: datetime) -> in
     answered = session.get(Comment, comment.reply_to_id) if comment.reply_to_id else None
     answered_email = answered.author_email if answered is not None else None
 
-    rows = session.execute(
-        select(Subscription.email, Subscription.address_hash, Subscription.mode)
-        .join(NotifyAddress, NotifyAddress.address_hash == Subscription.address_hash)
-        .where(Subscription.thread_id == thread.id, NotifyAddress.confirmed_at.is_not(None))
-        .order_by(Subscription.id)
-    ).all()
+    rows = session.execute(_CONFIRMED_SUBSCRIBERS, {"thread_id": thread.id}).all()
 
     # One entry per address: a reply to them and "all" in the thread is one email.
     recipients: dict[str, tuple[str, str]] = {}

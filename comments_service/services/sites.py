@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from comments_service.errors import SiteNotFound, ValidationFailed
@@ -39,9 +39,13 @@ def normalize_origin(origin: str) -> str | None:
     return f"{scheme}://{host}:{port}"
 
 
+# Built once: every write reads its site fresh.
+_SITE_BY_SLUG = select(Site).where(Site.slug == bindparam("slug"))
+
+
 def get_site(session: Session, slug: str) -> Site:
     """The site with this slug. Raises SiteNotFound."""
-    site = session.execute(select(Site).where(Site.slug == slug)).scalar_one_or_none()
+    site = session.execute(_SITE_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if site is None:
         raise SiteNotFound()
     return site
@@ -61,6 +65,14 @@ class SiteCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, dict[str, object]]] = {}
+
+    def cached_id(self, slug: str) -> int | None:
+        """The id of the site while its cached copy is fresh; None when a lookup is due."""
+        with self._lock:
+            entry = self._entries.get(slug)
+        if entry is None or entry[0] <= self._clock():
+            return None
+        return entry[1]["id"]  # type: ignore[return-value]
 
     def get(self, session: Session, slug: str) -> Site:
         """The site with this slug. Raises SiteNotFound (never cached)."""

@@ -130,6 +130,7 @@ _NODE_COLUMNS = (
     _C.downvotes,
     _C.rank,
 )
+_NODE_WIDTH = len(_NODE_COLUMNS)
 
 
 # passages (issue 9): top-level rows carry their anchor, by an outer join on its key.
@@ -146,27 +147,37 @@ def _is_public() -> ColumnElement[bool]:
     return or_(_C.status == CommentStatus.VISIBLE.value, _C.child_count > 0)
 
 
+_VISIBLE = CommentStatus.VISIBLE.value
+
+
 def _node(row: Row[Any]) -> CommentNode:
+    # Unpacked as a tuple in _NODE_COLUMNS order: reading 16 row attributes by name and
+    # the enum's value per row cost ~7 us a comment, most of building a page's nodes
+    # (profiled); unpacking ~0.6 us.
+    # Rows of _NODE_COLUMNS may go on with more (the anchor's): only its first ones here.
+    (ident, parent_id, reply_to_id, root_id, depth, path, status, author_name,
+     author_website, avatar_seed, body_html, score, reply_count, created_at, edited_at,
+     is_pinned, upvotes, downvotes, rank) = row[:_NODE_WIDTH]
     return CommentNode(
-        id=row.id,
-        parent_id=row.parent_id,
-        reply_to_id=row.reply_to_id,
-        root_id=row.root_id,
-        depth=row.depth,
-        path=row.path,
-        is_placeholder=row.status != CommentStatus.VISIBLE.value,
-        author_name=row.author_name,
-        author_website=row.author_website,
-        avatar=row.avatar_seed,
-        body_html=row.body_html,
-        score=row.score,
-        created_at=row.created_at,
-        edited_at=row.edited_at,
-        replies_total=row.reply_count if row.depth == 0 else 0,
-        is_pinned=bool(row.is_pinned),
-        upvotes=row.upvotes,
-        downvotes=row.downvotes,
-        rank=row.rank,
+        id=ident,
+        parent_id=parent_id,
+        reply_to_id=reply_to_id,
+        root_id=root_id,
+        depth=depth,
+        path=path,
+        is_placeholder=status != _VISIBLE,
+        author_name=author_name,
+        author_website=author_website,
+        avatar=avatar_seed,
+        body_html=body_html,
+        score=score,
+        created_at=created_at,
+        edited_at=edited_at,
+        replies_total=reply_count if depth == 0 else 0,
+        is_pinned=bool(is_pinned),
+        upvotes=upvotes,
+        downvotes=downvotes,
+        rank=rank,
     )
 
 

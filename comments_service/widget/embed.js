@@ -599,6 +599,10 @@
         this.setNotice(this.t('noSite'));
         return;
       }
+      // The first page is asked for together with the config, not after it: one round
+      // trip to the first comment instead of two. Its failure is handled by loadPage.
+      const first = this.fetchPage({ article: this.article, sort: this.sort });
+      first.catch(() => {});
       try {
         this.config = await api('GET', `/sites/${encodeURIComponent(this.site)}/config`);
       } catch (error) {
@@ -611,7 +615,11 @@
         this.passages = new Passages(this);
         this.passages.start();
       }
-      await this.loadPage(true);
+      await this.loadPage(true, first);
+    }
+
+    fetchPage(query) {
+      return api('GET', `/sites/${encodeURIComponent(this.site)}/thread`, { query });
     }
 
     // A reader's own comments: the service's page mails them a link to download or erase.
@@ -644,7 +652,7 @@
       }
     }
 
-    async loadPage(reset) {
+    async loadPage(reset, prefetched) {
       const generation = reset ? ++this.generation : this.generation;
       const query = { article: this.article, sort: this.sort };
       if (!reset) query.cursor = this.cursor;
@@ -654,7 +662,7 @@
       this.moreButton.setAttribute('aria-busy', 'true');
       let page;
       try {
-        page = await api('GET', `/sites/${encodeURIComponent(this.site)}/thread`, { query });
+        page = await (prefetched || this.fetchPage(query));
       } catch (error) {
         if (generation !== this.generation) return;
         if (reset) {
