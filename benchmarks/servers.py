@@ -170,6 +170,10 @@ def our_server(
         "COMMENTS_SECURITY_SECRET_KEY": "benchmark-secret-key-not-for-production",
         "COMMENTS_SERVER_ENVIRONMENT": "production",
         "COMMENTS_SERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # What gunicorn runs it with, as config/gunicorn.conf.py tells it in production:
+        # live streams are capped by the threads (with one thread, none are opened).
+        "COMMENTS_SERVER_WORKERS": str(WORKERS),
+        "COMMENTS_SERVER_THREADS": str(THREADS),
         "COMMENTS_DEMO_ENABLED": "false",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         **OUR_BENCH_LIMITS,

@@ -66,7 +66,10 @@ def make_broker(settings: Settings) -> Broker:
 
 
 def streams_per_process(settings: Settings) -> int:
-    return settings.live.max_streams_per_process or max(1, settings.server.threads // 2)
+    # Half the threads, rounded down: a process with one thread has no room for a
+    # stream (it would hold the only thread), so its readers are refused at once (503)
+    # and their widgets poll now and then instead.
+    return settings.live.max_streams_per_process or settings.server.threads // 2
 
 
 def init_app(app: Flask, settings: Settings) -> None:

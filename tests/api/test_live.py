@@ -226,6 +226,17 @@ def test_streams_per_process_default_to_half_the_threads(make_app: Any) -> None:
     assert app.extensions["comments_live"].slots.per_process == 4
 
 
+def test_one_thread_leaves_no_room_for_a_stream(make_app: Any, site_factory: Any) -> None:
+    """With one server thread a stream would hold it and stall every other request: both
+    the stream and the long poll are refused at once with 503 and Retry-After."""
+    api = site_factory(make_app(server={"threads": 1}))
+    for query in ({"article": "a1"}, {"article": "a1", "poll": 1}):
+        response = api.client.get(EVENTS, query_string=query)
+        assert response.status_code == 503
+        assert response.get_json()["error"]["code"] == "streams_busy"
+        assert "Retry-After" in response.headers
+
+
 def test_long_poll_answers_at_once_with_news(live_api: Api) -> None:
     """poll=1 with news after `since` answers at once, as JSON."""
     first = live_api.posted_id("one")

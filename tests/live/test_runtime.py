@@ -56,6 +56,7 @@ def test_bad_live_settings_are_refused(values: dict[str, object], message: str) 
 def test_streams_per_process_is_explicit_or_half_the_threads() -> None:
     """0 keeps half the server's threads for ordinary requests; a number is taken as is."""
     assert streams_per_process(settings(server={"threads": 8})) == 4
-    assert streams_per_process(settings(server={"threads": 1})) == 1
+    # one thread: no stream may take it (it would stall every other request)
+    assert streams_per_process(settings(server={"threads": 1})) == 0
     explicit = settings(live={"max_streams_per_process": 30})
     assert streams_per_process(explicit) == 30
