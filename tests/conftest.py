@@ -57,6 +57,31 @@ def base_overrides(url: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def sqlite_app_at(tmp_path: Path, revision: str) -> tuple[Flask, str]:
+    """For migration tests: an app on a new SQLite file migrated up to `revision`,
+    and the migrations folder (the caller works inside ``app.app_context()``)."""
+    from flask_migrate import upgrade
+
+    app = create_app(base_overrides(f"sqlite:///{tmp_path / 'migrating.db'}"),
+                     instance_path=tmp_path / "instance")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision=revision)
+    return app, directory
+
+
+def insert_site_and_thread(comments: int) -> None:
+    """Site 1 with thread 1 ('a') counting `comments` visible comments, in raw SQL that
+    holds at every revision (for rows written before a migration runs)."""
+    db.session.execute(text(
+        "INSERT INTO sites (id, slug, name, allowed_origins, settings, created_at) "
+        "VALUES (1, 's', 'S', '[]', '{}', '2026-01-01 00:00:00')"))
+    db.session.execute(text(
+        "INSERT INTO threads (id, site_id, article_key, is_locked, total_count, "
+        "visible_count, version, created_at) "
+        "VALUES (1, 1, 'a', 0, :n, :n, :n, '2026-01-01 00:00:00')"), {"n": comments})
+
+
 def _reset_postgres_schema(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:

@@ -9,9 +9,8 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
-from comments_service import create_app
 from comments_service.extensions import db
-from tests.conftest import base_overrides
+from tests.conftest import insert_site_and_thread, sqlite_app_at
 
 REVISION = "0007_passages"
 # Relative, so the test holds wherever the lead chains this revision at merge time.
@@ -19,18 +18,9 @@ BEFORE = f"{REVISION}-1"
 
 
 def test_passages_migration_adds_anchors_and_keeps_comments_both_ways(tmp_path: Path) -> None:
-    app = create_app(base_overrides(f"sqlite:///{tmp_path / 'p.db'}"),
-                     instance_path=tmp_path / "instance")
+    app, directory = sqlite_app_at(tmp_path, BEFORE)
     with app.app_context():
-        directory = app.extensions["migrate"].directory
-        upgrade(directory=directory, revision=BEFORE)
-        db.session.execute(text(
-            "INSERT INTO sites (id, slug, name, allowed_origins, settings, created_at) "
-            "VALUES (1, 's', 'S', '[]', '{}', '2026-01-01 00:00:00')"))
-        db.session.execute(text(
-            "INSERT INTO threads (id, site_id, article_key, is_locked, total_count, "
-            "visible_count, version, created_at) "
-            "VALUES (1, 1, 'a', 0, 1, 1, 1, '2026-01-01 00:00:00')"))
+        insert_site_and_thread(comments=1)
         db.session.execute(text(
             "INSERT INTO comments (id, thread_id, root_id, depth, path, avatar_seed, "
             "body_markdown, body_html, status, score, child_count, reply_count, created_at) "

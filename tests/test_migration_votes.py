@@ -14,27 +14,17 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from comments_service import create_app
 from comments_service.extensions import db
 from comments_service.services.votes import rank_of
-from tests.conftest import base_overrides
+from tests.conftest import insert_site_and_thread, sqlite_app_at
 
 BEFORE = "0003_moderation"
 
 
 def test_votes_migration_turns_scores_into_votes_and_downgrades_cleanly(tmp_path: Path) -> None:
-    app = create_app(base_overrides(f"sqlite:///{tmp_path / 'v.db'}"),
-                     instance_path=tmp_path / "instance")
+    app, directory = sqlite_app_at(tmp_path, BEFORE)
     with app.app_context():
-        directory = app.extensions["migrate"].directory
-        upgrade(directory=directory, revision=BEFORE)
-        db.session.execute(text(
-            "INSERT INTO sites (id, slug, name, allowed_origins, settings, created_at) "
-            "VALUES (1, 's', 'S', '[]', '{}', '2026-01-01 00:00:00')"))
-        db.session.execute(text(
-            "INSERT INTO threads (id, site_id, article_key, is_locked, total_count, "
-            "visible_count, version, created_at) "
-            "VALUES (1, 1, 'a', 0, 3, 3, 3, '2026-01-01 00:00:00')"))
+        insert_site_and_thread(comments=3)
         for ident, score in ((1, 0), (2, 7), (3, -2)):
             db.session.execute(text(
                 "INSERT INTO comments (id, thread_id, depth, path, avatar_seed, body_markdown, "
