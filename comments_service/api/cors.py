@@ -8,7 +8,7 @@ without an Origin header (curl, servers) are not browsers and pass.
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, g, request
 
 from comments_service.api import api, context
 from comments_service.api.comments import EDIT_TOKEN
@@ -29,6 +29,18 @@ def _same_origin(origin: str) -> bool:
 
 
 def _may_write(origin: str) -> bool:
+    """Whether this origin may write to the addressed site; decided once per request.
+
+    The answer is kept for the after-request hook: by then the view has committed,
+    which expired the site row, and asking again would read it back from the database.
+    """
+    decided: dict[str, bool] = g.setdefault("comments_may_write", {})
+    if origin not in decided:
+        decided[origin] = _decide_may_write(origin)
+    return decided[origin]
+
+
+def _decide_may_write(origin: str) -> bool:
     slug = (request.view_args or {}).get("site_slug")
     if slug is None:
         return False

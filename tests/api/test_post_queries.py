@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import count_queries
+from tests.conftest import SITE_ORIGIN, count_queries
 
 # site, ban check, duplicate check, thread, subscriptions; insert; path update; counters.
 POST_STATEMENT_BUDGET = 8
@@ -20,3 +20,19 @@ def test_a_post_reads_nothing_back_after_its_commit(app, api) -> None:
     assert not [s for s in flat if "WHERE sites.id = " in s]
     assert sum(s.startswith("SELECT") and "FROM threads" in s for s in flat) == 1
     assert len(flat) <= POST_STATEMENT_BUDGET, flat
+
+
+def test_a_browser_post_does_not_read_the_site_again_for_its_cors_headers(app, api) -> None:
+    """With an Origin (every widget post), the CORS answer decided before the view is
+    reused after it: the commit expired the site row, so asking again would reload it."""
+    origin = {"Origin": SITE_ORIGIN}
+    first = api.client.post("/api/v1/sites/news/comments",
+                            json={"article": "a1", "body": "First"}, headers=origin)
+    assert first.status_code == 201
+    with count_queries(app) as statements:
+        response = api.client.post("/api/v1/sites/news/comments",
+                                   json={"article": "a1", "body": "Second"}, headers=origin)
+    assert response.status_code == 201
+    assert response.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
+    site_reads = [s for s in statements if " ".join(s.split()).startswith("SELECT sites.")]
+    assert len(site_reads) == 1, statements
