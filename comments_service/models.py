@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -324,6 +325,11 @@ Index(
     Comment.created_at,
     Comment.id,
 )
+
+
+# Readers' own data (services/reader_data.py) finds an address's comments whatever its
+# letter case: the lookup a public request triggers must not read a site's every comment.
+Index("ix_comments_email_lower", func.lower(Comment.author_email))
 
 
 # ---- moderation -------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""readers' own data: reader_data_requests, and the outbox kind that mails their link
+"""readers' own data: reader_data_requests, the outbox kind that mails their link, and
+an index on comments' lower-cased author_email
 
 Revision ID: 0008_reader_data
 Revises: 0007_passages
@@ -36,6 +37,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reader_data_requests'))
     )
     op.create_index('ix_reader_data_requests_expires_at', 'reader_data_requests', ['expires_at'], unique=False)
+    # An address's comments whatever its letter case (plain, not batch: SQLite does
+    # expression indexes in place).
+    op.create_index('ix_comments_email_lower', 'comments', [sa.text('lower(author_email)')], unique=False)
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_outbox_kind_known'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_outbox_kind_known'), sa.text(NEW_KINDS))
@@ -46,5 +50,6 @@ def downgrade():
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_outbox_kind_known'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_outbox_kind_known'), sa.text(OLD_KINDS))
+    op.drop_index('ix_comments_email_lower', table_name='comments')
     op.drop_index('ix_reader_data_requests_expires_at', table_name='reader_data_requests')
     op.drop_table('reader_data_requests')
