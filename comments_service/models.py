@@ -456,7 +456,7 @@ class ReaderDataRequest(db.Model):
     The link is mailed to the address (through the outbox) and works until
     expires_at; it carries this row's id and nonce, signed, so deleting the row
     or changing its nonce kills every link made for it. The address is kept only
-    while the request lives (expired rows are deleted when new requests come).
+    while the request lives (workers delete expired rows hourly).
     """
 
     __tablename__ = "reader_data_requests"

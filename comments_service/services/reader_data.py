@@ -16,7 +16,8 @@ The rules:
   one without replies is deleted; one with replies stays as an empty, anonymous
   placeholder so the replies keep their place. The address's subscriptions on the
   site go too, and its notification consent when nothing else uses it;
-- a request row keeps the address only until it is used to erase or it expires.
+- a request row keeps the address only until it is used to erase or it expires
+  (workers delete expired rows hourly: `purge_expired`).
 
 Framework-free: plain Session and values.
 """
@@ -92,8 +93,6 @@ def request_link(
     if error or address is None:
         message = error or "Give the email address you commented with."
         raise ValidationFailed(fields={"email": message})
-    purge_expired(session, now)
-
     has_comments = session.execute(
         select(exists(_own_comments(site.id, address).with_only_columns(Comment.id)))
     ).scalar_one()
