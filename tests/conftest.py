@@ -70,6 +70,19 @@ def sqlite_app_at(tmp_path: Path, revision: str) -> tuple[Flask, str]:
     return app, directory
 
 
+def assert_schema_matches_models() -> None:
+    """The migrated database has exactly the models' tables, columns and indexes; then the
+    migration test's connections are let go (inside the app context)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+    db.session.remove()
+    db.engine.dispose()
+
+
 def insert_site_and_thread(comments: int) -> None:
     """Site 1 with thread 1 ('a') counting `comments` visible comments, in raw SQL that
     holds at every revision (for rows written before a migration runs)."""

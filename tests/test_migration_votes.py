@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from comments_service.extensions import db
 from comments_service.services.votes import rank_of
-from tests.conftest import insert_site_and_thread, sqlite_app_at
+from tests.conftest import assert_schema_matches_models, insert_site_and_thread, sqlite_app_at
 
 BEFORE = "0003_moderation"
 
@@ -52,8 +50,4 @@ def test_votes_migration_turns_scores_into_votes_and_downgrades_cleanly(tmp_path
 
         upgrade(directory=directory)
         db.session.commit()
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, db.metadata) == []
-        db.session.remove()
-        db.engine.dispose()
+        assert_schema_matches_models()
