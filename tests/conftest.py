@@ -20,6 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from comments_service import create_app
@@ -93,6 +94,24 @@ def insert_site_and_thread(comments: int) -> None:
         "INSERT INTO threads (id, site_id, article_key, is_locked, total_count, "
         "visible_count, version, created_at) "
         "VALUES (1, 1, 'a', 0, :n, :n, :n, '2026-01-01 00:00:00')"), {"n": comments})
+
+
+@contextmanager
+def scratch_postgres_database(suffix: str) -> Iterator[str]:
+    """A PostgreSQL database of its own (the test database's name + suffix), created
+    empty and dropped afterwards: for tests that run servers in other processes."""
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_{suffix}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _reset_postgres_schema(url: str) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from tests.conftest import POSTGRES_URL, REDIS_URL
+from tests.conftest import POSTGRES_URL, REDIS_URL, scratch_postgres_database
 from tests.notify.conftest import SmtpServer, free_port
 from tests.scale.tcp_proxy import TcpProxy
 
@@ -75,16 +75,8 @@ class Cluster:
 @pytest.fixture(scope="module")
 def scale_database() -> Iterator[str]:
     """A database of its own, created for this module and dropped after it."""
-    base = make_url(POSTGRES_URL)
-    name = f"{base.database}_scale"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database("scale") as url:
+        yield url
 
 
 def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:

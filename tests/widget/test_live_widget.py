@@ -17,15 +17,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from comments_service import create_app
 from comments_service.cli import migrate_database
 from comments_service.extensions import db
 from comments_service.live.broker import RedisBroker
 from comments_service.services import sites
-from tests.conftest import POSTGRES_URL, REDIS_URL
+from tests.conftest import POSTGRES_URL, REDIS_URL, scratch_postgres_database
 from tests.widget.conftest import (
     SERVICE_OVERRIDES,
     SITE,
@@ -174,16 +172,8 @@ def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL: set COMMENTS_TEST_POSTGRES_URL to run (CI does)")
-    base = make_url(POSTGRES_URL)
-    name = f"{base.database}_live_widget"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database("live_widget") as url:
+        yield url
 
 
 @pytest.fixture
