@@ -15,7 +15,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from comments_service import auth, json_responses, schema_migrations, sessions
-from comments_service.api import thread_etags
 from comments_service.config import ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
 from comments_service.extensions import db, limiter
@@ -23,6 +22,8 @@ from comments_service.limits import configure_limiter
 from comments_service.logs import configure_logging, install_request_ids
 from comments_service.metrics import install_metrics
 from comments_service.schemas import MAX_ROW_ID
+from comments_service.services.page_cache import PageCache
+from comments_service.services.sites import SiteCache
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -142,20 +143,23 @@ def create_app(
 
     db.init_app(app)
     schema_migrations.init_app(app, db, MIGRATIONS_DIR)
-    # Request ids and metrics first: their before_request hooks run for every request,
-    # the early 304 of a thread page included (thread_etags.py), which comes next,
-    # ahead of the session, moderator identity and the limiter.
     install_request_ids(app)
     install_metrics(app)
-    thread_etags.install(app)
     # moderation: admin sessions, CSRF, and g.is_moderator, which must be known
     # before the limiter's own before_request hook counts the request.
     sessions.install(app)
     auth.init_app(app, settings)
     limiter.init_app(app)
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            _tune_sqlite(db.engine, settings.database.sqlite_busy_timeout_ms)
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine, settings.database.sqlite_busy_timeout_ms)
+    # Unchanged thread pages (revalidations, pages already built) are answered in
+    # front of Flask, from the per-process site and page caches (thread_front.py).
+    site_cache = SiteCache(settings.database.site_cache_seconds)
+    page_cache = PageCache(settings.threads.page_cache_bytes)
+    app.extensions["comments_site_cache"] = site_cache
+    app.extensions["comments_page_cache"] = page_cache
 
     from comments_service.admin import admin
     from comments_service.api import api
@@ -187,6 +191,10 @@ def create_app(
     from comments_service import live
 
     live.init_app(app, settings)
+
+    from comments_service.api import thread_front
+
+    thread_front.install(app, engine, settings, site_cache, page_cache)
 
     # The in-process outbox worker. Tests keep it off with
     # COMMENTS_NOTIFICATIONS_WORKER=none (tests/conftest.py) and drive the worker

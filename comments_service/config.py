@@ -78,6 +78,7 @@ class ThreadSettings:
     max_page_size: int
     replies_per_comment: int
     max_replies_page_size: int
+    page_cache_bytes: int
 
 
 @dataclass(frozen=True)

@@ -54,13 +54,17 @@ def configure_logging(settings: Settings) -> None:
     root.propagate = False
 
 
+def request_id(offered: str) -> str:
+    """The request's id: the client's own when it is sane, else a new one."""
+    return offered if _SANE_ID.match(offered) else uuid.uuid4().hex
+
+
 def install_request_ids(app: Flask) -> None:
     """Give every request an id, echo it in the response, and expose it to CORS readers."""
 
     @app.before_request
     def assign_request_id() -> None:
-        offered = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = offered if _SANE_ID.match(offered) else uuid.uuid4().hex
+        g.request_id = request_id(request.headers.get(REQUEST_ID_HEADER, ""))
 
     @app.after_request
     def echo_request_id(response: Response) -> Response:

@@ -61,14 +61,17 @@ def install_metrics(app: Flask) -> None:
 
     @app.after_request
     def record(response: Response) -> Response:
-        started = g.get("metrics_started")
-        route = _route()
-        if started is not None:
-            LATENCY.labels(route).observe(time.perf_counter() - started)
-        REQUESTS.labels(route, request.method, str(response.status_code)).inc()
-        if response.status_code == 429:
-            RATE_LIMITED.labels(route).inc()
+        observe(_route(), request.method, response.status_code, g.get("metrics_started"))
         return response
+
+
+def observe(route: str, method: str, status: int, started: float | None) -> None:
+    """Count one answered request and its latency since ``started`` (perf_counter)."""
+    if started is not None:
+        LATENCY.labels(route).observe(time.perf_counter() - started)
+    REQUESTS.labels(route, method, str(status)).inc()
+    if status == 429:
+        RATE_LIMITED.labels(route).inc()
 
 
 def exposition() -> Response:

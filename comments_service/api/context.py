@@ -11,6 +11,7 @@ from comments_service.config import Settings
 from comments_service.extensions import db
 from comments_service.models import Site
 from comments_service.services import sites, spam
+from comments_service.services.page_cache import PageCache
 from comments_service.services.posting import Author
 
 
@@ -19,11 +20,12 @@ def settings() -> Settings:
 
 
 def _site_cache() -> sites.SiteCache:
-    cache = current_app.extensions.get("comments_site_cache")
-    if cache is None:
-        ttl = settings().database.site_cache_seconds
-        cache = current_app.extensions.setdefault("comments_site_cache", sites.SiteCache(ttl))
-    return cache
+    return current_app.extensions["comments_site_cache"]
+
+
+def page_cache() -> PageCache:
+    """Thread pages already built, kept by this process (services/page_cache.py)."""
+    return current_app.extensions["comments_page_cache"]
 
 
 def site(slug: str) -> Site:

@@ -58,22 +58,28 @@ def refuse_foreign_writes() -> None:
         raise OriginNotAllowed()
 
 
+def allow_origin(response: Response, allowed: str) -> None:
+    """Vary on Origin and let pages of ``allowed`` ("*": any origin) read the response.
+
+    thread_front.py answers some reads before Flask with this too.
+    """
+    response.vary.add("Origin")
+    response.headers["Access-Control-Allow-Origin"] = allowed
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+
+
 @api.after_request
 def add_cors_headers(response: Response) -> Response:
     origin = request.headers.get("Origin")
     if not origin:
         return response
-    response.vary.add("Origin")
     preflight = request.method == "OPTIONS"
     wanted = request.headers.get("Access-Control-Request-Method", "").upper()
     is_write = wanted in WRITE_METHODS if preflight else request.method in WRITE_METHODS
-    if is_write:
-        if not _may_write(origin):
-            return response
-        response.headers["Access-Control-Allow-Origin"] = origin
-    else:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if is_write and not _may_write(origin):
+        response.vary.add("Origin")
+        return response
+    allow_origin(response, origin if is_write else "*")
     if preflight:
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from flask import request
 from pydantic import BaseModel, ValidationError
+from werkzeug.datastructures import MultiDict
 
 from comments_service.errors import BadRequest, InvalidJson, UnsupportedMediaType, ValidationFailed
 
@@ -49,13 +50,18 @@ def _is_list(annotation: Any) -> bool:
 
 def query_args(model: type[M]) -> M:
     """The query string as `model`; 400 with one message per bad or unknown parameter."""
+    return args_as(model, request.args)
+
+
+def args_as(model: type[M], args: MultiDict[str, str]) -> M:
+    """Parsed query parameters as `model`, as ``query_args`` reads them; raises BadRequest."""
     data: dict[str, Any] = {}
-    for name in request.args:
+    for name in args:
         field = model.model_fields.get(name)
         if field is not None and _is_list(field.annotation):
-            data[name] = request.args.getlist(name)
+            data[name] = args.getlist(name)
         else:
-            values = request.args.getlist(name)
+            values = args.getlist(name)
             if len(values) > 1:
                 raise BadRequest(fields={name: "Give this parameter once."})
             data[name] = values[0]

@@ -28,20 +28,22 @@ def get_thread(site_slug: str) -> Response:
     limit, replies = thread_etags.page_shape(query, context.settings())
 
     thread = threads.find_thread(db.session, site, query.article)
-    # The ETag changes with every write to the thread (its version) and with the
-    # page asked for, so a revalidation costs one indexed lookup (thread_etags.py
-    # answers most of them before this view).
-    etag = thread_etags.thread_etag(
-        site.id, thread.id if thread else None, thread.version if thread else None,
-        query, limit, replies,
-    )
+    # The ETag changes with every write to the thread (its version) and with the page
+    # asked for. thread_front.py answers most revalidations, and pages this process has
+    # built already, before this view; here they are answered the same way.
+    page_id = thread_etags.page_identity(
+        site.id, thread.id if thread else None, query, limit, replies)
+    version = thread.version if thread else 0
+    etag = thread_etags.thread_etag(page_id, version)
     if request.if_none_match.contains(etag):
         return thread_etags.not_modified(etag)
-    page = threads.read_thread(
-        db.session, thread, sort=query.sort, cursor=query.cursor, limit=limit,
-        replies_per_comment=replies, passage=query.passage,
-    )
-    response = jsonify(thread_page_dict(page))
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = thread_etags.CACHE_CONTROL
-    return response
+    pages = context.page_cache()
+    body = pages.get(page_id, version)
+    if body is None:
+        page = threads.read_thread(
+            db.session, thread, sort=query.sort, cursor=query.cursor, limit=limit,
+            replies_per_comment=replies, passage=query.passage,
+        )
+        body = jsonify(thread_page_dict(page)).get_data()
+        pages.put(page_id, version, body)
+    return thread_etags.page_response(body, etag)

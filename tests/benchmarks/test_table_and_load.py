@@ -17,6 +17,8 @@ def _round(ours_rps: float, isso_rps: float, ceiling_rps: float) -> dict:
     return {
         "ours-sqlite": {"page-10": {"rps": ours_rps, "p50_ms": 2.0, "p99_ms": 5.0},
                         "page-100": {"rps": ours_rps, "p50_ms": 2.4, "p99_ms": 6.0},
+                        "built-seq-10": {"p50_ms": 4.0}, "built-seq-100": {"p50_ms": 6.0},
+                        "built-page-100": {"rps": ours_rps / 4},
                         "rss": {"mib": 50}, "widget": {"note": "widget not built yet"}},
         "isso": {"page-10": {"rps": isso_rps, "p50_ms": 100, "p99_ms": 200},
                  "page-100": {"rps": isso_rps / 2, "p50_ms": 900, "p99_ms": 1500,
@@ -37,9 +39,16 @@ def test_ratios_are_taken_within_each_round_then_the_median() -> None:
     assert page.ratios == [200, 60, 180]
     assert page.ratio == 180
     assert page.met is True  # the middle size carries the >=25x target
-    ceiling = _row(rows, "thread page, 100 comments, uncached: req/s")
+    ceiling = _row(rows, "thread page, 100 comments, not revalidated (page cache on): req/s")
     assert ceiling.ratios == [0.5, 0.6, 0.3]
     assert ceiling.met is True
+    built = _row(rows, "thread page, 100 comments, built for every request (page cache off): "
+                       "req/s")
+    assert built.ratios == [0.125, 0.15, 0.075]
+    assert built.target is None
+    grows = _row(rows, "thread page, 100 vs 10 comments, built for every request: p50 one "
+                       "request at a time")
+    assert grows.ratio == pytest.approx(1.5)
     flat = _row(rows, "thread page, 100 vs 10 comments: p50 under load")
     assert flat.ratio == pytest.approx(1.2)
     memory = _row(rows, "resident memory per worker, after reads (vs Isso)")
