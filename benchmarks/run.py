@@ -264,6 +264,25 @@ class Bench:
                 self._widget(out, server, assets, "/ours.html")
             self._measure(out, "post-comment", server, self.ours["post-comment"])
             self._measure(out, "post-reply", server, self.ours["post-reply"])
+        self.built_round(out, backend, url)
+
+    def built_round(self, out: dict[str, Any], backend: str, url: str) -> None:
+        """The same service with its page cache off: what building a page costs.
+
+        As production runs it, a page read twice at the same version of its thread
+        is built once per process (services/page_cache.py), so the rows above measure
+        mostly pages built already. These build every page for every request.
+        """
+        sizes = self.spec.thread_sizes
+        middle = sizes[len(sizes) // 2]
+        server = servers.our_server(
+            self.venv, REPO, servers.free_port(), url, self.work,
+            self.work / f"ours-{backend}-built.log", name="ours, page cache off",
+            extra_env={"COMMENTS_THREADS_PAGE_CACHE_BYTES": "0"})
+        with servers.running(server):
+            for n in sizes:
+                self._sequential(out, f"built-seq-{n}", server, self.ours[f"page-{n}"], 100, 3)
+            self._measure(out, f"built-page-{middle}", server, self.ours[f"page-{middle}"])
 
     def isso_round(self, measured: Measurements) -> None:
         out = measured.setdefault("isso", {})

@@ -160,9 +160,13 @@ OUR_BENCH_LIMITS = {
 
 
 def our_server(
-    venv: Path, repo: Path, port: int, database_url: str, work: Path, log: Path
+    venv: Path, repo: Path, port: int, database_url: str, work: Path, log: Path,
+    extra_env: Mapping[str, str] | None = None, name: str = "ours",
 ) -> Server:
-    """comments_service as production runs it (JSON logs, metrics, limits), SQLite or PG."""
+    """comments_service as production runs it (JSON logs, metrics, limits), SQLite or PG.
+
+    ``extra_env`` changes its configuration (COMMENTS_* variables) for one measurement.
+    """
     metrics_dir = work / f"prometheus-{port}"
     metrics_dir.mkdir(parents=True, exist_ok=True)
     env = {
@@ -177,9 +181,10 @@ def our_server(
         "COMMENTS_DEMO_ENABLED": "false",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         **OUR_BENCH_LIMITS,
+        **(extra_env or {}),
     }
     return Server(
-        "ours", gunicorn_argv(venv / "bin" / "gunicorn", "comments_service.wsgi:app", port),
+        name, gunicorn_argv(venv / "bin" / "gunicorn", "comments_service.wsgi:app", port),
         port, "/healthz", env=env, cwd=repo, log_path=log,
     )
 
