@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
@@ -68,6 +68,22 @@ def _database_options(settings: Settings, instance_path: Path) -> tuple[str, dic
             "options": f"-c statement_timeout={settings.database.statement_timeout_ms}",
         }
     return url, options
+
+
+def _front_engine(url: str, options: dict[str, Any], settings: Settings) -> Engine:
+    """The thread front's own small pool of autocommit connections, not pinged on checkout.
+
+    Its one read per request is then one round trip: the app's pool pings each
+    connection it hands out and runs every read in a transaction (BEGIN, the ping,
+    the query, ROLLBACK: four round trips). A connection the server dropped
+    (a restart) fails that read; the front tries once more on a new connection
+    (thread_front.py), so no reader sees it.
+    """
+    threads = max(1, settings.server.threads)
+    return create_engine(url, **{
+        **options, "pool_pre_ping": False, "isolation_level": "AUTOCOMMIT",
+        "pool_size": threads, "max_overflow": threads,
+    })
 
 
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -156,6 +172,9 @@ def create_app(
         _tune_sqlite(engine, settings.database.sqlite_busy_timeout_ms)
     # Unchanged thread pages (revalidations, pages already built) are answered in
     # front of Flask, from the per-process site and page caches (thread_front.py).
+    front_engine = engine if engine.dialect.name == "sqlite" else _front_engine(
+        url, engine_options, settings)
+    app.extensions["comments_front_engine"] = front_engine
     site_cache = SiteCache(settings.database.site_cache_seconds)
     page_cache = PageCache(settings.threads.page_cache_bytes)
     app.extensions["comments_site_cache"] = site_cache
@@ -194,7 +213,7 @@ def create_app(
 
     from comments_service.api import thread_front
 
-    thread_front.install(app, engine, settings, site_cache, page_cache)
+    thread_front.install(app, front_engine, settings, site_cache, page_cache)
 
     # The in-process outbox worker. Tests keep it off with
     # COMMENTS_NOTIFICATIONS_WORKER=none (tests/conftest.py) and drive the worker

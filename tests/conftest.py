@@ -170,6 +170,7 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+        app.extensions["comments_front_engine"].dispose()
 
 
 @pytest.fixture
@@ -209,19 +210,21 @@ def site_row(session: Session, site: str) -> Site:
 
 @contextmanager
 def count_queries(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements run inside the block."""
+    """Collect the SQL statements run inside the block (the app's pool and the front's)."""
     statements: list[str] = []
     with app.app_context():
-        engine = db.engine
+        engines = {db.engine, app.extensions["comments_front_engine"]}
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 class Api:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, Response
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.wrappers import Request
 
 from comments_service import logs, metrics
@@ -82,11 +82,10 @@ class ThreadPageFront:
         except ApiError:
             return None
         limit, replies = thread_etags.page_shape(query, self.settings)
-        try:
-            with self.engine.connect() as connection:
-                thread_id, version = thread_etags.thread_state(connection, site_id, query.article)
-        except SQLAlchemyError:
+        state = self._thread_state(site_id, query.article)
+        if state is None:
             return None
+        thread_id, version = state
         page = thread_etags.page_identity(site_id, thread_id, query, limit, replies)
         etag = thread_etags.thread_etag(page, version)
         if request.if_none_match.contains(etag):
@@ -103,6 +102,20 @@ class ThreadPageFront:
             cors.allow_origin(response, "*")
         metrics.observe(thread_etags.ENDPOINT, "GET", response.status_code, started)
         return response
+
+    def _thread_state(self, site_id: int, article: str) -> tuple[int | None, int] | None:
+        """The thread's id and version; once more on a new connection if the server had
+        dropped the pooled one (a restart); None on any other database error."""
+        for _ in range(2):
+            try:
+                with self.engine.connect() as connection:
+                    return thread_etags.thread_state(connection, site_id, article)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    return None
+            except SQLAlchemyError:
+                return None
+        return None
 
 
 def install(app: Flask, engine: Engine, settings: Settings, sites: SiteCache,

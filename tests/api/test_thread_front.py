@@ -8,8 +8,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import pytest
 from flask import Flask
 from prometheus_client import REGISTRY
+from sqlalchemy import text
 from werkzeug.test import Client
 
 from comments_service.api.thread_front import ThreadPageFront
@@ -187,3 +189,30 @@ def test_answers_from_the_front_are_counted_in_the_request_metrics(api: Api) -> 
     api.client.get(THREAD, query_string={"article": "a1"}, headers={"If-None-Match": etag})
     assert counted("200") == before_200 + 1
     assert counted("304") == before_304 + 1
+
+
+def test_a_connection_the_database_dropped_costs_the_reader_nothing(
+    make_app: Any, site_factory: Any,
+) -> None:
+    """PostgreSQL restarts end every pooled connection; the front's pool does not ping
+    on checkout, so its read finds out and is tried once more on a new connection."""
+    app = make_app()
+    if app.extensions["comments_front_engine"].dialect.name != "postgresql":
+        pytest.skip("the front has its own pool only on a database server (PostgreSQL)")
+    api = site_factory(app)
+    api.posted_id("one")
+    api.thread()
+    spy = Spy(app)
+    assert api.thread().status_code == 200  # the front's pool holds a connection now
+    front_engine = app.extensions["comments_front_engine"]
+    with front_engine.connect() as connection:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    with make_app().app_context():
+        from comments_service.extensions import db
+
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        db.session.commit()
+    again = api.thread()
+    assert again.status_code == 200
+    assert again.get_json()["comments"][0]["body_html"] == "<p>one</p>"
+    assert spy.calls == 0
