@@ -249,8 +249,8 @@ class Bench:
                 self._sequential(out, f"seq-{n}", server, self.ours[f"page-{n}"], 100, 3)
             for n in self.spec.thread_sizes:
                 page = self.ours[f"page-{n}"]
-                url = server.base_url + page.path  # loopback http, built here
-                with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310
+                page_url = server.base_url + page.path  # loopback http, built here
+                with urllib.request.urlopen(page_url, timeout=30) as resp:  # noqa: S310
                     etag = resp.headers["ETag"]
                 self._measure(out, f"revalidate-{n}", server,
                               replace(page, headers={"If-None-Match": etag}))
