@@ -33,6 +33,10 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 COMMENTS_CREATED = Counter("comments_created_total", "Comments stored", ["status"])
+# Thread pages sent with a body: "cached" (built earlier by this process) or "built".
+# Their ratio tells whether threads.page_cache_bytes is large enough.
+THREAD_PAGES = Counter("comments_thread_pages_total", "Thread pages sent, by how they were made",
+                       ["made"])
 RATE_LIMITED = Counter("comments_rate_limited_total", "Requests refused with 429", ["route"])
 NOTIFICATIONS_SENT = Counter(
     "comments_notifications_sent_total", "Outbox messages delivered", ["kind"]

@@ -95,6 +95,7 @@ class ThreadPageFront:
             if body is None:
                 return None
             response = thread_etags.page_response(body, etag)
+            metrics.THREAD_PAGES.labels("cached").inc()
         response.headers[logs.REQUEST_ID_HEADER] = logs.request_id(
             request.headers.get(logs.REQUEST_ID_HEADER, ""))
         origin = request.headers.get("Origin")

@@ -9,6 +9,7 @@ from comments_service.api.openapi import documented
 from comments_service.api.parsing import query_args
 from comments_service.extensions import db, limiter
 from comments_service.limits import read_limit
+from comments_service.metrics import THREAD_PAGES
 from comments_service.schemas import ThreadPageOut, ThreadQuery, thread_page_dict
 from comments_service.services import threads
 
@@ -39,11 +40,14 @@ def get_thread(site_slug: str) -> Response:
         return thread_etags.not_modified(etag)
     pages = context.page_cache()
     body = pages.get(page_id, version)
-    if body is None:
+    if body is not None:
+        THREAD_PAGES.labels("cached").inc()
+    else:
         page = threads.read_thread(
             db.session, thread, sort=query.sort, cursor=query.cursor, limit=limit,
             replies_per_comment=replies, passage=query.passage,
         )
         body = jsonify(thread_page_dict(page)).get_data()
         pages.put(page_id, version, body)
+        THREAD_PAGES.labels("built").inc()
     return thread_etags.page_response(body, etag)

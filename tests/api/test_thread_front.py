@@ -184,11 +184,18 @@ def test_answers_from_the_front_are_counted_in_the_request_metrics(api: Api) -> 
             "comments_http_requests_total",
             {"route": "api_v1.get_thread", "method": "GET", "status": status}) or 0.0
 
+    def pages(made: str) -> float:
+        return REGISTRY.get_sample_value("comments_thread_pages_total", {"made": made}) or 0.0
+
     before_200, before_304 = counted("200"), counted("304")
+    cached, built = pages("cached"), pages("built")
     api.thread()
     api.client.get(THREAD, query_string={"article": "a1"}, headers={"If-None-Match": etag})
     assert counted("200") == before_200 + 1
     assert counted("304") == before_304 + 1
+    assert (pages("cached"), pages("built")) == (cached + 1, built)
+    api.thread(sort="newest")
+    assert (pages("cached"), pages("built")) == (cached + 1, built + 1)
 
 
 def test_a_connection_the_database_dropped_costs_the_reader_nothing(
