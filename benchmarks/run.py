@@ -376,7 +376,7 @@ def describe(payload: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=5, help="each load run (at most 10)")
+    parser.add_argument("--seconds", type=float, default=4, help="each load run (at most 10)")
     parser.add_argument("--warmup", type=float, default=1, help="warm-up before each run")
     parser.add_argument("--timeout", type=float, default=30, help="one request's time bound")
     parser.add_argument("--single-budget", type=float, default=15,
