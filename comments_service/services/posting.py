@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Update, bindparam, select
+from sqlalchemy import Integer, String, bindparam, case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from comments_service import sanitize
@@ -255,39 +256,127 @@ def attach_point(parent_path: str, max_depth: int) -> tuple[int | None, str, int
 
 
 # Built once, not per post: building these statements and expressions cost about as
-# much as running them (profiled).
-_THREAD_TOTAL_PLUS_ONE = Thread.total_count + 1
-_THREAD_VISIBLE_PLUS_ONE = Thread.visible_count + 1
-_THREAD_VERSION_PLUS_ONE = Thread.version + 1
-# Counter updates as Core statements with a bound id: an ORM-enabled UPDATE also
-# builds and evaluates its criteria against the session per post (profiled: ~20% of
-# a reply). _bump expires the counter on a loaded copy, as the ORM's sync would.
+# much as running them (profiled). They are Core statements with bound values: the
+# ORM's unit of work (its flush of dirty attributes, its bulk-update path evaluating
+# criteria against the session) cost more than the SQL itself (profiled: ~20% of a
+# reply). Counters move by SQL expressions, so concurrent posts never lose an update.
+_THREADS = Thread.__table__.c
+_COUNT_NEW_COMMENT = (
+    Thread.__table__.update()
+    .where(_THREADS.id == bindparam("target_id"))
+    .values(
+        total_count=_THREADS.total_count + 1,
+        visible_count=_THREADS.visible_count + bindparam("visible_step", type_=Integer),
+        version=_THREADS.version + 1,
+        last_comment_at=bindparam("comment_at", type_=_THREADS.last_comment_at.type),
+    )
+)
+# What the ORM would reload after the UPDATE above (expired on the loaded thread).
+_THREAD_COUNTERS = ("total_count", "visible_count", "version")
+
 _COMMENTS = Comment.__table__.c
-_BUMP_CHILD_COUNT = (
+_NEW_ID = bindparam("new_id", type_=Integer)
+# A top-level comment is its own root; its path is its own id.
+_PLACE_COMMENT = (
     Comment.__table__.update()
-    .where(_COMMENTS.id == bindparam("target_id"))
-    .values(child_count=_COMMENTS.child_count + 1)
+    .where(_COMMENTS.id == _NEW_ID)
+    .values(path=bindparam("new_path", type_=String), root_id=_NEW_ID)
 )
-_BUMP_REPLY_COUNT = (
+# A reply: its path (known once its id is), its parent's child count and its root's
+# reply count, in one statement instead of three.
+_ATTACH_ID = bindparam("attach_id", type_=Integer)
+_ROOT_ID = bindparam("root_target", type_=Integer)
+_PLACE_REPLY = (
     Comment.__table__.update()
-    .where(_COMMENTS.id == bindparam("target_id"))
-    .values(reply_count=_COMMENTS.reply_count + 1)
+    .where(_COMMENTS.id.in_([_NEW_ID, _ATTACH_ID, _ROOT_ID]))
+    .values(
+        path=case((_COMMENTS.id == _NEW_ID, bindparam("new_path", type_=String)),
+                  else_=_COMMENTS.path),
+        child_count=_COMMENTS.child_count + case((_COMMENTS.id == _ATTACH_ID, 1), else_=0),
+        reply_count=_COMMENTS.reply_count
+        + case((_COMMENTS.id == _ROOT_ID, bindparam("reply_step", type_=Integer)), else_=0),
+    )
 )
 
 
-def _bump(session: Session, statement: Update, comment_id: int, counter: str) -> None:
-    session.execute(statement, {"target_id": comment_id})
+def _place_comment(
+    session: Session, comment: Comment, attach_path: str, root_id: int | None, is_visible: bool
+) -> None:
+    """Write the new comment's path (and a reply's ancestors' counters) after its insert.
+
+    A pending reply counts as its parent's child, not in its root's reply count. The
+    values are set on the loaded objects as the database now has them: the comment's
+    own path and root, and the counters of an ancestor already loaded expire, as the
+    ORM's synchronization of an UPDATE would.
+    """
+    own = path_segment(comment.id)
+    path = f"{attach_path}.{own}" if attach_path else own
+    attach_id = comment.parent_id
+    if attach_id is None:
+        session.execute(_PLACE_COMMENT, {"new_id": comment.id, "new_path": path})
+        root_id = comment.id
+    else:
+        session.execute(_PLACE_REPLY, {
+            "new_id": comment.id, "new_path": path, "attach_id": attach_id,
+            "root_target": root_id, "reply_step": 1 if is_visible else 0,
+        })
+        _expire_loaded(session, attach_id, "child_count")
+        if is_visible and root_id is not None:
+            _expire_loaded(session, root_id, "reply_count")
+    set_committed_value(comment, "path", path)
+    set_committed_value(comment, "root_id", root_id)
+
+
+def _expire_loaded(session: Session, comment_id: int, counter: str) -> None:
     loaded = session.identity_map.get(identity_key(Comment, comment_id))
     if loaded is not None:
         session.expire(loaded, [counter])
 
 
+def _count_new_comment(session: Session, thread: Thread, is_visible: bool, now: datetime) -> None:
+    """The thread's counters and version for a new comment; pending ones are not visible."""
+    session.execute(_COUNT_NEW_COMMENT, {
+        "target_id": thread.id, "visible_step": 1 if is_visible else 0, "comment_at": now,
+    })
+    session.expire(thread, _THREAD_COUNTERS)
+    set_committed_value(thread, "last_comment_at", now)
+
+
 _THREAD_BY_ARTICLE = select(Thread).where(
     Thread.site_id == bindparam("site_id"), Thread.article_key == bindparam("article_key")
 )
+# A reply's thread and the comment it answers, in one round trip.
+_THREAD_AND_PARENT = (
+    select(Thread, Comment)
+    .outerjoin(Comment, Comment.id == bindparam("parent_id"))
+    .where(Thread.site_id == bindparam("site_id"),
+           Thread.article_key == bindparam("article_key"))
+)
 
 
-def get_or_create_thread(
+def _find_thread(
+    session: Session, site: Site, article_key: str, parent_id: int | None
+) -> tuple[Thread | None, Comment | None]:
+    """(the article's thread or None, the comment ``parent_id`` names or None)."""
+    params: dict[str, object] = {"site_id": site.id, "article_key": article_key}
+    if parent_id is None:
+        return session.execute(_THREAD_BY_ARTICLE, params).scalar_one_or_none(), None
+    params["parent_id"] = parent_id
+    row = session.execute(_THREAD_AND_PARENT, params).one_or_none()
+    if row is None:  # no thread yet: the parent, if it exists, is in another one
+        return None, session.get(Comment, parent_id)
+    return row[0], row[1]
+
+
+def _fill_in_thread(thread: Thread, title: str | None, url: str | None) -> Thread:
+    if title and not thread.title:
+        thread.title = title
+    if url and not thread.url:
+        thread.url = url
+    return thread
+
+
+def _create_thread(
     session: Session,
     site: Site,
     article_key: str,
@@ -295,15 +384,6 @@ def get_or_create_thread(
     url: str | None,
     now: datetime,
 ) -> Thread:
-    """The article's thread, created on first use; safe when two first posts race."""
-    params = {"site_id": site.id, "article_key": article_key}
-    thread = session.execute(_THREAD_BY_ARTICLE, params).scalar_one_or_none()
-    if thread is not None:
-        if title and not thread.title:
-            thread.title = title
-        if url and not thread.url:
-            thread.url = url
-        return thread
     thread = Thread(
         site_id=site.id,
         article_key=article_key,
@@ -320,8 +400,24 @@ def get_or_create_thread(
             session.add(thread)
     except IntegrityError:
         # Another request created it between our read and insert: use theirs.
+        params = {"site_id": site.id, "article_key": article_key}
         return session.execute(_THREAD_BY_ARTICLE, params).scalar_one()
     return thread
+
+
+def get_or_create_thread(
+    session: Session,
+    site: Site,
+    article_key: str,
+    title: str | None,
+    url: str | None,
+    now: datetime,
+) -> Thread:
+    """The article's thread, created on first use; safe when two first posts race."""
+    thread, _ = _find_thread(session, site, article_key, None)
+    if thread is not None:
+        return _fill_in_thread(thread, title, url)
+    return _create_thread(session, site, article_key, title, url, now)
 
 
 # ---- posting ------------------------------------------------------------------
@@ -358,11 +454,9 @@ def post_comment(
                            author.secret, now)
     body_html = sanitize.render(clean.body)
 
-    parent: Comment | None = None
-    if draft.parent_id is not None:
-        parent = session.get(Comment, draft.parent_id)
-        if parent is None:
-            raise ValidationFailed(fields={"parent_id": "That comment does not exist."})
+    found, parent = _find_thread(session, site, clean.article_key, draft.parent_id)
+    if draft.parent_id is not None and parent is None:
+        raise ValidationFailed(fields={"parent_id": "That comment does not exist."})
 
     # ---- spam screening (before any write: the checker may take its timeout) ----
     status = CommentStatus.VISIBLE
@@ -383,7 +477,10 @@ def post_comment(
     is_visible = status == CommentStatus.VISIBLE
     # ---- end of spam screening ----
 
-    thread = get_or_create_thread(session, site, clean.article_key, clean.title, clean.url, now)
+    if found is not None:
+        thread = _fill_in_thread(found, clean.title, clean.url)
+    else:
+        thread = _create_thread(session, site, clean.article_key, clean.title, clean.url, now)
     if thread.is_locked:
         raise ThreadLocked()
 
@@ -401,10 +498,12 @@ def post_comment(
     if status == CommentStatus.VISIBLE and moderation.is_premoderated(site, thread):
         status = CommentStatus.PENDING
     token = secrets.token_urlsafe(32)
+    root_id = int(attach_path.split(".")[0]) if attach_path else None
     comment = Comment(
         thread_id=thread.id,
         parent_id=attach_id,
         reply_to_id=parent.id if parent is not None else None,
+        root_id=root_id,
         depth=depth,
         path="",
         author_name=clean.author_name or rules.anonymous_name,
@@ -425,24 +524,12 @@ def post_comment(
     )
     session.add(comment)
     session.flush()
-    own = path_segment(comment.id)
-    comment.path = f"{attach_path}.{own}" if attach_path else own
-    comment.root_id = int(attach_path.split(".")[0]) if attach_path else comment.id
-    if clean.anchor is not None:
-        passage_rules.attach_anchor(session, comment, clean.anchor)
-
-    # Counters move by SQL expressions, so concurrent posts never lose an update.
     # A pending comment counts in the total and as its parent's child, not as visible.
     is_visible = status == CommentStatus.VISIBLE
-    thread.total_count = _THREAD_TOTAL_PLUS_ONE
-    if is_visible:
-        thread.visible_count = _THREAD_VISIBLE_PLUS_ONE
-    thread.version = _THREAD_VERSION_PLUS_ONE
-    thread.last_comment_at = now
-    if attach_id is not None:
-        _bump(session, _BUMP_CHILD_COUNT, attach_id, "child_count")
-        if is_visible:
-            _bump(session, _BUMP_REPLY_COUNT, comment.root_id, "reply_count")
+    _count_new_comment(session, thread, is_visible, now)
+    _place_comment(session, comment, attach_path, root_id, is_visible)
+    if clean.anchor is not None:
+        passage_rules.attach_anchor(session, comment, clean.anchor)
     session.flush()
     # Notifications (issue 5): subscription and outbox rows commit with the comment.
     if notifications is not None:
