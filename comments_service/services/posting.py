@@ -345,27 +345,37 @@ def _count_new_comment(session: Session, thread: Thread, is_visible: bool, now: 
 _THREAD_BY_ARTICLE = select(Thread).where(
     Thread.site_id == bindparam("site_id"), Thread.article_key == bindparam("article_key")
 )
-# A reply's thread and the comment it answers, in one round trip.
-_THREAD_AND_PARENT = (
-    select(Thread, Comment)
-    .outerjoin(Comment, Comment.id == bindparam("parent_id"))
-    .where(Thread.site_id == bindparam("site_id"),
-           Thread.article_key == bindparam("article_key"))
+# What a post reads of its thread: the row, whether anyone follows it, and for a reply
+# the comment it answers, in one round trip.
+_THREAD_FOR_POST = select(Thread, notify_rules.THREAD_HAS_SUBSCRIPTIONS).where(
+    Thread.site_id == bindparam("site_id"), Thread.article_key == bindparam("article_key")
 )
+_THREAD_FOR_REPLY = _THREAD_FOR_POST.add_columns(Comment).outerjoin(
+    Comment, Comment.id == bindparam("parent_id")
+)
+
+
+@dataclass(frozen=True)
+class _Found:
+    thread: Thread | None
+    parent: Comment | None
+    may_have_subscribers: bool
 
 
 def _find_thread(
     session: Session, site: Site, article_key: str, parent_id: int | None
-) -> tuple[Thread | None, Comment | None]:
-    """(the article's thread or None, the comment ``parent_id`` names or None)."""
+) -> _Found:
+    """The article's thread (None before its first comment), whether it had any
+    subscription, and the comment ``parent_id`` names (None when it does not exist)."""
     params: dict[str, object] = {"site_id": site.id, "article_key": article_key}
     if parent_id is None:
-        return session.execute(_THREAD_BY_ARTICLE, params).scalar_one_or_none(), None
+        row = session.execute(_THREAD_FOR_POST, params).one_or_none()
+        return _Found(None, None, False) if row is None else _Found(row[0], None, row[1])
     params["parent_id"] = parent_id
-    row = session.execute(_THREAD_AND_PARENT, params).one_or_none()
+    row = session.execute(_THREAD_FOR_REPLY, params).one_or_none()
     if row is None:  # no thread yet: the parent, if it exists, is in another one
-        return None, session.get(Comment, parent_id)
-    return row[0], row[1]
+        return _Found(None, session.get(Comment, parent_id), False)
+    return _Found(row[0], row[2], row[1])
 
 
 def _fill_in_thread(thread: Thread, title: str | None, url: str | None) -> Thread:
@@ -383,7 +393,8 @@ def _create_thread(
     title: str | None,
     url: str | None,
     now: datetime,
-) -> Thread:
+) -> tuple[Thread, bool]:
+    """(the new thread, True), or (another request's, False) when it won the race."""
     thread = Thread(
         site_id=site.id,
         article_key=article_key,
@@ -401,8 +412,8 @@ def _create_thread(
     except IntegrityError:
         # Another request created it between our read and insert: use theirs.
         params = {"site_id": site.id, "article_key": article_key}
-        return session.execute(_THREAD_BY_ARTICLE, params).scalar_one()
-    return thread
+        return session.execute(_THREAD_BY_ARTICLE, params).scalar_one(), False
+    return thread, True
 
 
 def get_or_create_thread(
@@ -414,10 +425,12 @@ def get_or_create_thread(
     now: datetime,
 ) -> Thread:
     """The article's thread, created on first use; safe when two first posts race."""
-    thread, _ = _find_thread(session, site, article_key, None)
+    thread = session.execute(
+        _THREAD_BY_ARTICLE, {"site_id": site.id, "article_key": article_key}
+    ).scalar_one_or_none()
     if thread is not None:
         return _fill_in_thread(thread, title, url)
-    return _create_thread(session, site, article_key, title, url, now)
+    return _create_thread(session, site, article_key, title, url, now)[0]
 
 
 # ---- posting ------------------------------------------------------------------
@@ -454,7 +467,8 @@ def post_comment(
                            author.secret, now)
     body_html = sanitize.render(clean.body)
 
-    found, parent = _find_thread(session, site, clean.article_key, draft.parent_id)
+    found = _find_thread(session, site, clean.article_key, draft.parent_id)
+    parent = found.parent
     if draft.parent_id is not None and parent is None:
         raise ValidationFailed(fields={"parent_id": "That comment does not exist."})
 
@@ -477,10 +491,15 @@ def post_comment(
     is_visible = status == CommentStatus.VISIBLE
     # ---- end of spam screening ----
 
-    if found is not None:
-        thread = _fill_in_thread(found, clean.title, clean.url)
+    may_have_subscribers = found.may_have_subscribers
+    if found.thread is not None:
+        thread = _fill_in_thread(found.thread, clean.title, clean.url)
     else:
-        thread = _create_thread(session, site, clean.article_key, clean.title, clean.url, now)
+        thread, is_new = _create_thread(
+            session, site, clean.article_key, clean.title, clean.url, now
+        )
+        # Another request's thread may have been followed since.
+        may_have_subscribers = not is_new
     if thread.is_locked:
         raise ThreadLocked()
 
@@ -534,7 +553,8 @@ def post_comment(
     # Notifications (issue 5): subscription and outbox rows commit with the comment.
     if notifications is not None:
         notify_rules.record_new_comment(
-            session, thread, comment, clean.notify, notifications, author.secret, now
+            session, thread, comment, clean.notify, notifications, author.secret, now,
+            may_have_subscribers=may_have_subscribers,
         )
     return PostedComment(
         comment=comment,

@@ -61,3 +61,11 @@ def test_a_reply_reads_its_parent_with_its_thread_and_moves_counters_in_one_upda
     assert top["replies_total"] == 2
     assert [r["id"] for r in top["replies"]] == [child]
     assert top["replies"][0]["replies"][0]["body_html"] == "<p>Grandchild</p>"
+
+
+def test_a_post_to_a_thread_nobody_follows_reads_no_subscribers(app, api) -> None:
+    api.posted_id("First, so the thread exists.")
+    with count_queries(app) as statements:
+        response = api.post("Second")
+    assert response.status_code == 201
+    assert not [s for s in statements if "FROM subscriptions JOIN" in " ".join(s.split())]
