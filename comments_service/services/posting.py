@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Integer, String, bindparam, case, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -300,31 +300,43 @@ _PLACE_REPLY = (
 
 
 def _place_comment(
-    session: Session, comment: Comment, attach_path: str, root_id: int | None, is_visible: bool
-) -> None:
-    """Write the new comment's path (and a reply's ancestors' counters) after its insert.
+    session: Session,
+    comment_id: int,
+    attach_id: int | None,
+    attach_path: str,
+    root_id: int | None,
+    is_visible: bool,
+) -> tuple[str, int]:
+    """Write a new comment's path (and a reply's ancestors' counters) after its insert.
 
-    A pending reply counts as its parent's child, not in its root's reply count. The
-    values are set on the loaded objects as the database now has them: the comment's
-    own path and root, and the counters of an ancestor already loaded expire, as the
-    ORM's synchronization of an UPDATE would.
+    Returns the comment's (path, root id). A pending reply counts as its parent's
+    child, not in its root's reply count. The counters of an ancestor already loaded
+    in the session expire, as the ORM's synchronization of an UPDATE would.
     """
-    own = path_segment(comment.id)
+    own = path_segment(comment_id)
     path = f"{attach_path}.{own}" if attach_path else own
-    attach_id = comment.parent_id
-    if attach_id is None:
-        session.execute(_PLACE_COMMENT, {"new_id": comment.id, "new_path": path})
-        root_id = comment.id
-    else:
-        session.execute(_PLACE_REPLY, {
-            "new_id": comment.id, "new_path": path, "attach_id": attach_id,
-            "root_target": root_id, "reply_step": 1 if is_visible else 0,
-        })
-        _expire_loaded(session, attach_id, "child_count")
-        if is_visible and root_id is not None:
-            _expire_loaded(session, root_id, "reply_count")
-    set_committed_value(comment, "path", path)
-    set_committed_value(comment, "root_id", root_id)
+    if attach_id is None or root_id is None:
+        session.execute(_PLACE_COMMENT, {"new_id": comment_id, "new_path": path})
+        return path, comment_id
+    session.execute(_PLACE_REPLY, {
+        "new_id": comment_id, "new_path": path, "attach_id": attach_id,
+        "root_target": root_id, "reply_step": 1 if is_visible else 0,
+    })
+    _expire_loaded(session, attach_id, "child_count")
+    if is_visible:
+        _expire_loaded(session, root_id, "reply_count")
+    return path, root_id
+
+
+_INSERT_COMMENT = Comment.__table__.insert()
+
+
+def _loaded_copy(session: Session, comment_id: int, row: dict[str, object]) -> Comment:
+    """The comment just inserted as a persistent object of the session, without a query."""
+    comment = Comment(id=comment_id, **row)
+    make_transient_to_detached(comment)
+    session.add(comment)
+    return comment
 
 
 def _expire_loaded(session: Session, comment_id: int, counter: str) -> None:
@@ -518,35 +530,48 @@ def post_comment(
         status = CommentStatus.PENDING
     token = secrets.token_urlsafe(32)
     root_id = int(attach_path.split(".")[0]) if attach_path else None
-    comment = Comment(
-        thread_id=thread.id,
-        parent_id=attach_id,
-        reply_to_id=parent.id if parent is not None else None,
-        root_id=root_id,
-        depth=depth,
-        path="",
-        author_name=clean.author_name or rules.anonymous_name,
-        author_email=clean.author_email,
-        author_website=clean.author_website,
-        avatar_seed=avatar_seed(
+    # Every column, so that the loaded copy below has nothing left to read.
+    row: dict[str, object] = {
+        "thread_id": thread.id,
+        "parent_id": attach_id,
+        "reply_to_id": parent.id if parent is not None else None,
+        "root_id": root_id,
+        "depth": depth,
+        "path": "",
+        "author_name": clean.author_name or rules.anonymous_name,
+        "author_email": clean.author_email,
+        "author_website": clean.author_website,
+        "avatar_seed": avatar_seed(
             author.secret, clean.author_email, clean.author_name, author.client_hash
         ),
-        body_markdown=clean.body,
-        body_html=body_html,
-        status=status.value,
-        score=0,
-        child_count=0,
-        reply_count=0,
-        created_at=now,
-        client_hash=author.client_hash,
-        edit_token_hash=_token_hash(token),
-    )
-    session.add(comment)
-    session.flush()
+        "body_markdown": clean.body,
+        "body_html": body_html,
+        "status": status.value,
+        "status_reason": None,
+        "score": 0,
+        "upvotes": 0,
+        "downvotes": 0,
+        "rank": 0,
+        "is_pinned": False,
+        "flag_count": 0,
+        "child_count": 0,
+        "reply_count": 0,
+        "created_at": now,
+        "edited_at": None,
+        "client_hash": author.client_hash,
+        "edit_token_hash": _token_hash(token),
+        "import_key": None,
+    }
+    # A Core INSERT, then the path UPDATE and the counters: through the ORM's unit of
+    # work the insert cost about twice as much CPU as its SQL (profiled).
+    comment_id = session.execute(_INSERT_COMMENT, row).inserted_primary_key[0]
     # A pending comment counts in the total and as its parent's child, not as visible.
     is_visible = status == CommentStatus.VISIBLE
     _count_new_comment(session, thread, is_visible, now)
-    _place_comment(session, comment, attach_path, root_id, is_visible)
+    row["path"], row["root_id"] = _place_comment(
+        session, comment_id, attach_id, attach_path, root_id, is_visible
+    )
+    comment = _loaded_copy(session, comment_id, row)
     if clean.anchor is not None:
         passage_rules.attach_anchor(session, comment, clean.anchor)
     session.flush()
