@@ -80,6 +80,8 @@ class PostedComment:
     comment: Comment
     edit_token: str
     editable_until: datetime
+    # The article's key as stored (trimmed): the view addresses the live channel by it.
+    article_key: str
     anchor: passage_rules.Anchor | None = None
 
 
@@ -586,6 +588,7 @@ def post_comment(
         edit_token=token,
         editable_until=now + timedelta(seconds=rules.edit_window_seconds),
         anchor=clean.anchor,
+        article_key=clean.article_key,
     )
 
 
