@@ -14,10 +14,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Integer, String, bindparam, case, select
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, case, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -31,6 +33,7 @@ from comments_service.config import (
     SpamSettings,
 )
 from comments_service.errors import (
+    Banned,
     CommentGone,
     CommentNotFound,
     EditWindowClosed,
@@ -359,14 +362,22 @@ def _count_new_comment(session: Session, thread: Thread, is_visible: bool, now: 
 _THREAD_BY_ARTICLE = select(Thread).where(
     Thread.site_id == bindparam("site_id"), Thread.article_key == bindparam("article_key")
 )
-# What a post reads of its thread: the row, whether anyone follows it, and for a reply
-# the comment it answers, in one round trip.
-_THREAD_FOR_POST = select(Thread, notify_rules.THREAD_HAS_SUBSCRIPTIONS).where(
-    Thread.site_id == bindparam("site_id"), Thread.article_key == bindparam("article_key")
-)
-_THREAD_FOR_REPLY = _THREAD_FOR_POST.add_columns(Comment).outerjoin(
-    Comment, Comment.id == bindparam("parent_id")
-)
+@lru_cache(maxsize=8)
+def _thread_for_post(is_banned: ColumnElement[bool] | None, is_reply: bool) -> Select[Any]:
+    """What a post reads of its thread, in one round trip: the row, whether anyone
+    follows it, whether the author is banned (services/bans.py), and for a reply the
+    comment it answers. Built once per kind of post and ban lookup."""
+    statement = select(
+        Thread,
+        notify_rules.THREAD_HAS_SUBSCRIPTIONS,
+        false().label("is_banned") if is_banned is None else is_banned,
+    ).where(Thread.site_id == bindparam("site_id"),
+            Thread.article_key == bindparam("article_key"))
+    if not is_reply:
+        return statement
+    return statement.add_columns(Comment).outerjoin(
+        Comment, Comment.id == bindparam("parent_id")
+    )
 
 
 @dataclass(frozen=True)
@@ -377,19 +388,27 @@ class _Found:
 
 
 def _find_thread(
-    session: Session, site: Site, article_key: str, parent_id: int | None
+    session: Session, site: Site, article_key: str, parent_id: int | None, ban: bans.BanCheck
 ) -> _Found:
     """The article's thread (None before its first comment), whether it had any
-    subscription, and the comment ``parent_id`` names (None when it does not exist)."""
-    params: dict[str, object] = {"site_id": site.id, "article_key": article_key}
-    if parent_id is None:
-        row = session.execute(_THREAD_FOR_POST, params).one_or_none()
-        return _Found(None, None, False) if row is None else _Found(row[0], None, row[1])
-    params["parent_id"] = parent_id
-    row = session.execute(_THREAD_FOR_REPLY, params).one_or_none()
-    if row is None:  # no thread yet: the parent, if it exists, is in another one
-        return _Found(None, session.get(Comment, parent_id), False)
-    return _Found(row[0], row[2], row[1])
+    subscription, and the comment ``parent_id`` names (None when it does not exist).
+
+    Raises Banned first when ``ban`` finds an active ban of the author.
+    """
+    params: dict[str, object] = {**ban.params, "site_id": site.id, "article_key": article_key}
+    if parent_id is not None:
+        params["parent_id"] = parent_id
+    statement = _thread_for_post(ban.is_banned, parent_id is not None)
+    row = session.execute(statement, params).one_or_none()
+    if row is None:
+        # No thread yet, so no row to carry the ban lookup: it runs on its own. The
+        # parent, if it exists, is in another thread.
+        ban.run(session)
+        parent = session.get(Comment, parent_id) if parent_id is not None else None
+        return _Found(None, parent, False)
+    if row.is_banned:
+        raise Banned()
+    return _Found(row[0], row[3] if parent_id is not None else None, row[1])
 
 
 def _fill_in_thread(thread: Thread, title: str | None, url: str | None) -> Thread:
@@ -476,12 +495,11 @@ def post_comment(
     with screening DuplicateComment and SpamRejected.
     """
     clean = validate_draft(draft, rules, passages)
-    # moderation: a banned author (by email or network) posts nothing.
-    bans.ensure_not_banned(session, site, clean.author_email, author.client_hash,
-                           author.secret, now)
     body_html = sanitize.render(clean.body)
-
-    found = _find_thread(session, site, clean.article_key, draft.parent_id)
+    # moderation: a banned author (by email or network) posts nothing; asked with the
+    # thread's read.
+    ban = bans.ban_check(site, clean.author_email, author.client_hash, author.secret, now)
+    found = _find_thread(session, site, clean.article_key, draft.parent_id, ban)
     parent = found.parent
     if draft.parent_id is not None and parent is None:
         raise ValidationFailed(fields={"parent_id": "That comment does not exist."})
