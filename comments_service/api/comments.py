@@ -105,8 +105,7 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
     }
     location = url_for(".get_comment", site_slug=site.slug, comment_id=posted.comment.id)
     # Published once the commit succeeds.
-    live.announce(db.session, posted.comment, site_id=site.id,
-                  article_key=posting.clean_article_key(payload.article, settings.comments)[0])
+    live.announce(db.session, posted.comment, site_id=site.id, article_key=posted.article_key)
     db.session.commit()
     COMMENTS_CREATED.labels(status).inc()
     return jsonify(body), 201, {"Location": location, "Cache-Control": "no-store"}

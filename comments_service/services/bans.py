@@ -3,7 +3,7 @@
 A ban never stores an address in clear: the email is kept as a keyed hash
 (HMAC with the service secret, of the normalized, lowercased address) and the
 network as the same keyed hash comments and flags carry. Posting asks
-``ensure_not_banned`` before it writes anything.
+``ban_check``'s lookup (with its read of the thread) before it writes anything.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_, select
+from sqlalchemy import ColumnElement, Label, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from comments_service.config import ModerationSettings
@@ -53,28 +53,46 @@ def _active(now: datetime | ColumnElement[datetime]) -> tuple[ColumnElement[bool
     )
 
 
-def ensure_not_banned(
-    session: Session,
-    site: Site,
-    email: str | None,
-    client_hash: str | None,
-    secret: str,
-    now: datetime,
-) -> None:
-    """Raises Banned when an active ban of the site matches the email or the network.
+@dataclass(frozen=True)
+class BanCheck:
+    """The lookup of an author's active bans on a site, ready to run or to embed.
 
-    One indexed query; none when there is neither to match.
+    ``statement`` is None when there is nothing to match (no email, no network).
+    ``is_banned`` is the same lookup as an EXISTS column, for a caller that asks it
+    within a query of its own (posting reads it with the thread: one round trip less).
+    """
+
+    statement: Select[tuple[int]] | None
+    params: dict[str, object]
+
+    @property
+    def is_banned(self) -> Label[bool] | None:
+        return None if self.statement is None else _as_column(self.statement)
+
+    def run(self, session: Session) -> None:
+        """Run the lookup as a query of its own. Raises Banned on a match."""
+        if self.statement is None:
+            return
+        if session.execute(self.statement, self.params).first() is not None:
+            raise Banned()
+
+
+def ban_check(
+    site: Site, email: str | None, client_hash: str | None, secret: str, now: datetime
+) -> BanCheck:
+    """Whether an active ban of the site matches the email or the network, at ``now``.
+
+    One indexed lookup (BanCheck.run, or its is_banned column in a query of the
+    caller's); none when there is neither to match.
     """
     if not email and not client_hash:
-        return
+        return BanCheck(None, {})
     params: dict[str, object] = {"site_id": site.id, "now": now}
     if email:
         params["email_hash"] = email_hash(secret, email)
     if client_hash:
         params["client_hash"] = client_hash
-    hit = session.execute(_ban_query(bool(email), bool(client_hash)), params).first()
-    if hit is not None:
-        raise Banned()
+    return BanCheck(_ban_query(bool(email), bool(client_hash)), params)
 
 
 @lru_cache(maxsize=3)
@@ -89,6 +107,11 @@ def _ban_query(by_email: bool, by_address: bool) -> Select[tuple[int]]:
     return select(Ban.id).where(
         Ban.site_id == bindparam("site_id"), or_(*targets), *_active(now)
     ).limit(1)
+
+
+@lru_cache(maxsize=3)
+def _as_column(statement: Select[tuple[int]]) -> Label[bool]:
+    return statement.exists().label("is_banned")
 
 
 def _info(ban: Ban, slug: str, now: datetime) -> BanInfo:

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -233,7 +233,16 @@ _CONFIRMED_SUBSCRIBERS = (
 )
 
 
-def enqueue_for_comment(session: Session, comment: Comment, now: datetime) -> int:
+# Whether anyone follows a thread, as a column of a query on threads: posting reads it
+# with the thread, so that a post to a thread nobody follows skips the subscriber query.
+THREAD_HAS_SUBSCRIPTIONS = (
+    exists().where(Subscription.thread_id == Thread.id).label("has_subscriptions")
+)
+
+
+def enqueue_for_comment(
+    session: Session, comment: Comment, now: datetime, *, may_have_subscribers: bool = True
+) -> int:
     """Queue everything a newly visible comment causes; returns the rows asked for.
 
     One email per confirmed subscriber of the thread who is not the comment's
@@ -241,7 +250,8 @@ def enqueue_for_comment(session: Session, comment: Comment, now: datetime) -> in
     comments; and one webhook call per URL of the site. Safe to call more than
     once for the same comment (moderation approving twice, say): the outbox
     keeps one row per comment and recipient. Does nothing for a comment that
-    is not visible.
+    is not visible. ``may_have_subscribers`` False (the thread had no subscription
+    when this transaction read it) skips the subscriber query.
     """
     if comment.status != CommentStatus.VISIBLE.value:
         return 0
@@ -252,7 +262,10 @@ def enqueue_for_comment(session: Session, comment: Comment, now: datetime) -> in
     answered = session.get(Comment, comment.reply_to_id) if comment.reply_to_id else None
     answered_email = answered.author_email if answered is not None else None
 
-    rows = session.execute(_CONFIRMED_SUBSCRIBERS, {"thread_id": thread.id}).all()
+    rows = (
+        session.execute(_CONFIRMED_SUBSCRIBERS, {"thread_id": thread.id}).all()
+        if may_have_subscribers else []
+    )
 
     # One entry per address: a reply to them and "all" in the thread is one email.
     recipients: dict[str, tuple[str, str]] = {}
@@ -320,20 +333,24 @@ def record_new_comment(
     settings: NotificationSettings,
     secret: str,
     now: datetime,
+    *,
+    may_have_subscribers: bool = True,
 ) -> None:
     """What posting does for notifications, inside the comment's own transaction.
 
     Subscribes the author when they asked (``notify`` "replies" or "all"; the
     draft's validation already required an address), then queues the comment's
     notifications if it is visible, or moderator notices if it is pending.
-    Nothing at all when notifications are off.
+    Nothing at all when notifications are off. ``may_have_subscribers`` False: the
+    thread had no subscription before this comment (the author's own, if any, is
+    never notified of their comment), so no subscriber is read.
     """
     if not settings.enabled:
         return
     if notify != "none" and comment.author_email:
         follow_thread(session, thread, comment.author_email, notify, settings, secret, now)
     if comment.status == CommentStatus.VISIBLE.value:
-        enqueue_for_comment(session, comment, now)
+        enqueue_for_comment(session, comment, now, may_have_subscribers=may_have_subscribers)
     elif comment.status == CommentStatus.PENDING.value:
         enqueue_moderator_notice(session, comment, "pending", settings.moderator_addresses, now)
 

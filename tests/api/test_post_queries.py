@@ -36,3 +36,36 @@ def test_a_browser_post_does_not_read_the_site_again_for_its_cors_headers(app, a
     assert response.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
     site_reads = [s for s in statements if " ".join(s.split()).startswith("SELECT sites.")]
     assert len(site_reads) == 1, statements
+
+
+# A reply: the thread and its parent in one read, and the new path with the parent's and
+# the root's counters in one UPDATE.
+REPLY_STATEMENT_BUDGET = 8
+
+
+def test_a_reply_reads_its_parent_with_its_thread_and_moves_counters_in_one_update(
+    app, api
+) -> None:
+    root = api.posted_id("Root")
+    child = api.posted_id("Child", parent_id=root)
+    with count_queries(app) as statements:
+        response = api.post("Grandchild", parent_id=child)
+    assert response.status_code == 201
+    flat = [" ".join(s.split()) for s in statements]
+    assert not [s for s in flat if s.startswith("SELECT") and "WHERE comments.id = " in s]
+    assert sum(s.startswith("UPDATE comments") for s in flat) == 1, flat
+    assert len(flat) <= REPLY_STATEMENT_BUDGET, flat
+    page = api.thread().get_json()
+    top = page["comments"][0]
+    assert top["id"] == root
+    assert top["replies_total"] == 2
+    assert [r["id"] for r in top["replies"]] == [child]
+    assert top["replies"][0]["replies"][0]["body_html"] == "<p>Grandchild</p>"
+
+
+def test_a_post_to_a_thread_nobody_follows_reads_no_subscribers(app, api) -> None:
+    api.posted_id("First, so the thread exists.")
+    with count_queries(app) as statements:
+        response = api.post("Second")
+    assert response.status_code == 201
+    assert not [s for s in statements if "FROM subscriptions JOIN" in " ".join(s.split())]

@@ -83,6 +83,29 @@ def test_a_ban_on_one_site_does_not_reach_another(session, site_row) -> None:
     assert try_post(session, other, network="net-t")
 
 
+@pytest.mark.parametrize("article", ["a1", "new-article"])
+def test_a_banned_author_is_refused_on_a_thread_old_or_new_before_any_other_check(
+    session, site_row, article
+) -> None:
+    """Posting asks about bans with its read of the thread; an article without a thread
+    yet has no row to ask with. Either way the ban is the answer, even to a reply that
+    names a comment that does not exist or is in another thread."""
+    troll = add(session, site_row, "troll", network="net-t")
+    ban(session, site_row, troll, by_address=True)
+    for parent in (None, troll, 999_999):
+        draft = CommentDraft(article_key=article, body="again", parent_id=parent)
+        with pytest.raises(Banned):
+            post_comment(session, site_row, draft, author("net-t"), RULES,
+                         START + timedelta(minutes=10))
+        session.rollback()
+    # Someone else, from another network, posts there.
+    parent = troll if article == "a1" else None
+    draft = CommentDraft(article_key=article, body="fine", parent_id=parent)
+    posted = post_comment(session, site_row, draft, author("net-ok"), RULES,
+                          START + timedelta(minutes=10))
+    assert posted.comment.reply_to_id == parent
+
+
 def test_a_ban_stores_hashes_never_the_email(session, site_row) -> None:
     troll = add(session, site_row, "troll", email="troll@example.org", network="net-t")
     ban(session, site_row, troll, by_email=True, by_address=True)

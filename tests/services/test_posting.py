@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from comments_service.config import CommentSettings, load_settings
@@ -337,3 +337,22 @@ def test_edit_adding_too_many_links_is_refused(session, site_row, rules) -> None
     with pytest.raises(SpamRejected):
         edit_comment(session, site_row, posted.comment.id, posted.edit_token, links, rules,
                      NOW, spam_rules=spam_rules)
+
+
+def test_the_posted_comment_is_fully_loaded_and_matches_its_row(session, site_row, rules) -> None:
+    """The comment is inserted with Core and returned as a loaded copy: every column is
+    set on it (none left to load lazily), with the values the database holds."""
+    root = post(session, site_row, rules, "Root").comment.id
+    draft = CommentDraft(article_key="a1", body="A *reply*", parent_id=root)
+    posted = post_comment(session, site_row, draft, AUTHOR, rules, NOW)
+    assert inspect(posted.comment).unloaded == set()
+    columns = [column.key for column in Comment.__table__.c]
+    copy = {key: getattr(posted.comment, key) for key in columns}
+    session.commit()
+    session.expire_all()
+    stored = session.get(Comment, posted.comment.id)
+    assert stored is not None
+    assert {key: getattr(stored, key) for key in columns} == copy
+    assert (copy["root_id"], copy["depth"], copy["path"].split(".")[0]) == (
+        root, 1, stored.path.split(".")[0]
+    )
