@@ -20,6 +20,20 @@ def client_address() -> str:
     return request.remote_addr or "0.0.0.0"  # noqa: S104 - a placeholder, never bound
 
 
+def _network_address(
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address, prefix: int
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """``ip_network(f"{ip}/{prefix}", strict=False).network_address``, by masking the
+    integer: building the network from text cost most of ``rate_key`` and ``anonymize``
+    (each runs on every post; ``rate_key`` on every limited request). Like ip_network,
+    an address already on its network's boundary is returned as is (an IPv6 scope kept).
+    """
+    bits = int(ip)
+    all_ones = (1 << ip.max_prefixlen) - 1
+    masked = bits & (all_ones ^ (all_ones >> prefix))
+    return ip if masked == bits else type(ip)(masked)
+
+
 def anonymize(address: str) -> str:
     """The network part of an address: /24 for IPv4, /48 for IPv6; unknown text as is."""
     try:
@@ -28,8 +42,7 @@ def anonymize(address: str) -> str:
         return address
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+    return str(_network_address(ip, 24 if ip.version == 4 else 48))
 
 
 def hash_address(address: str, secret: str) -> str:
@@ -52,7 +65,6 @@ def rate_key(address: str, secret: str) -> str:
     else:
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
             ip = ip.ipv4_mapped
-        prefix = 32 if ip.version == 4 else 64
-        network = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+        network = str(_network_address(ip, 32 if ip.version == 4 else 64))
     digest = hmac.new(secret.encode(), f"rate\n{network}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]

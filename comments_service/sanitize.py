@@ -366,19 +366,19 @@ def to_text(html: str) -> str:
     return writer.text()
 
 
-class _LinkCounter(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.count = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a" and any(name == "href" for name, _ in attrs):
-            self.count += 1
+# How every link ``clean`` keeps starts: _apply_link_policy gives each one exactly href
+# then rel (in that order), and bleach serializes attributes in order, always quoted.
+_LINK_START = '<a href="'
 
 
 def count_links(html: str) -> int:
-    """Count the ``<a href>`` links in sanitized comment HTML (for spam rules)."""
-    counter = _LinkCounter()
-    counter.feed(html)
-    counter.close()
-    return counter.count
+    """Count the ``<a href>`` links in sanitized comment HTML (for spam rules).
+
+    Only for what ``render`` or ``clean`` made: there a literal "<" starts a tag (text
+    and attribute values have it escaped, comments are gone), and every ``a`` tag with
+    an href begins with _LINK_START, so counting that string counts the links. Parsing
+    the HTML again (html.parser) cost 12 us a post for the same number. A test checks it
+    against html.parser on the hostile inputs, so a change of sanitizer that serializes
+    links otherwise fails there.
+    """
+    return html.count(_LINK_START)

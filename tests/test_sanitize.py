@@ -808,3 +808,49 @@ def test_count_links_of_rendered_markdown(markdown: str, expected: int) -> None:
 )
 def test_count_links_counts_anchors_with_href(html: str, expected: int) -> None:
     assert count_links(html) == expected
+
+
+class _ReferenceLinkCounter(HTMLParser):
+    """Counts ``<a>`` start tags with an href as a browser-grade parser reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.count = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a" and any(name == "href" for name, _ in attrs):
+            self.count += 1
+
+
+def _parsed_link_count(html: str) -> int:
+    counter = _ReferenceLinkCounter()
+    counter.feed(html)
+    counter.close()
+    return counter.count
+
+
+LINKISH = [
+    pytest.param("[a](https://ok.example) [b](https://ok.example/?q=<a href=\"x\">)", id="md"),
+    pytest.param('[a](<https://ok.example/a b> "t <a href=\'x\'>")', id="md-title-with-tag"),
+    pytest.param("<https://ok.example/>> <mailto:a@ok.example> www.ok.example/<a", id="auto"),
+    pytest.param('<a rel="x" href="https://ok.example">rel first</a>', id="rel-first"),
+    pytest.param("<A HREF=https://ok.example>upper</A><a\thref='https://ok.example'>t</a>",
+                 id="upper-and-tab"),
+    pytest.param('<a title="<a href=&quot;https://ok.example&quot;>">x</a>', id="tag-in-title"),
+    pytest.param('<a href="javascript:alert(1)">js</a><a href>empty</a><a>none</a>',
+                 id="refused-and-empty"),
+    pytest.param('<p>&lt;a href="https://ok.example"&gt;</p><!-- <a href="x"> -->',
+                 id="escaped-and-comment"),
+    pytest.param('<pre><a href="https://ok.example">in pre</a> https://ok.example</pre>'
+                 '<code><a href="https://ok.example">c</a></code>', id="in-pre-and-code"),
+    pytest.param('<a href="https://ok.example"><a href="https://two.example">nested</a></a>',
+                 id="nested"),
+    pytest.param('<svg><a href="https://ok.example">svg</a></svg><a href="https://ok.example"'
+                 ' href="https://two.example">twice</a>', id="svg-and-duplicate-href"),
+]
+
+
+@pytest.mark.parametrize("source", [*HOSTILE, *LINKISH])
+def test_count_links_agrees_with_a_parser_on_sanitized_html(source: str) -> None:
+    for html in (render(source), clean(source)):
+        assert count_links(html) == _parsed_link_count(html), html

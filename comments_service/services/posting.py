@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, case, false, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -41,7 +41,14 @@ from comments_service.errors import (
     ThreadLocked,
     ValidationFailed,
 )
-from comments_service.models import Comment, CommentStatus, Site, Thread, path_segment
+from comments_service.models import (
+    Comment,
+    CommentStatus,
+    Site,
+    Thread,
+    attach_loaded,
+    path_segment,
+)
 from comments_service.services import bans, moderation, spam
 from comments_service.services import notifications as notify_rules
 from comments_service.services import passages as passage_rules
@@ -338,10 +345,7 @@ _INSERT_COMMENT = Comment.__table__.insert()
 
 def _loaded_copy(session: Session, comment_id: int, row: dict[str, object]) -> Comment:
     """The comment just inserted as a persistent object of the session, without a query."""
-    comment = Comment(id=comment_id, **row)
-    make_transient_to_detached(comment)
-    session.add(comment)
-    return comment
+    return attach_loaded(session, Comment, {"id": comment_id, **row})
 
 
 def _expire_loaded(session: Session, comment_id: int, counter: str) -> None:
