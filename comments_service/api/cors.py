@@ -58,14 +58,18 @@ def refuse_foreign_writes() -> None:
         raise OriginNotAllowed()
 
 
-def allow_origin(response: Response, allowed: str) -> None:
-    """Vary on Origin and let pages of ``allowed`` ("*": any origin) read the response.
+ALLOW_ORIGIN = "Access-Control-Allow-Origin"
+EXPOSE_HEADERS = "Access-Control-Expose-Headers"
+# A read's CORS headers, as allow_origin(response, "*") adds them to a response without
+# a Vary header; thread_front.py answers some reads before Flask with these.
+READ_HEADERS = (("Vary", "Origin"), (ALLOW_ORIGIN, "*"), (EXPOSE_HEADERS, EXPOSED_HEADERS))
 
-    thread_front.py answers some reads before Flask with this too.
-    """
+
+def allow_origin(response: Response, allowed: str) -> None:
+    """Vary on Origin and let pages of ``allowed`` ("*": any origin) read the response."""
     response.vary.add("Origin")
-    response.headers["Access-Control-Allow-Origin"] = allowed
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    response.headers[ALLOW_ORIGIN] = allowed
+    response.headers[EXPOSE_HEADERS] = EXPOSED_HEADERS
 
 
 @api.after_request

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 
 from flask import Response
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, select
+from werkzeug.http import quote_etag
 
 from comments_service.config import Settings
 from comments_service.models import Thread
@@ -20,10 +21,12 @@ from comments_service.schemas import ThreadQuery
 
 ENDPOINT = "api_v1.get_thread"
 CACHE_CONTROL = "no-cache"
+PAGE_MIMETYPE = "application/json"
 
 _T = Thread.__table__.c
 # The ETag's inputs from the thread row; served by the (site_id, article_key) unique index.
-_THREAD_STATE = select(_T.id, _T.version).where(
+# thread_front.py runs it through the DBAPI.
+THREAD_STATE = select(_T.id, _T.version).where(
     _T.site_id == bindparam("site_id"), _T.article_key == bindparam("article_key")
 )
 
@@ -49,24 +52,15 @@ def thread_etag(page: str, version: int) -> str:
     return hashlib.sha1(f"{page}|{version}".encode(), usedforsecurity=False).hexdigest()[:20]
 
 
+def validator_headers(etag: str) -> list[tuple[str, str]]:
+    """What every answer for a page carries: its ETag, and that browsers must revalidate."""
+    return [("ETag", quote_etag(etag)), ("Cache-Control", CACHE_CONTROL)]
+
+
 def not_modified(etag: str) -> Response:
-    response = Response(status=304)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
+    return Response(status=304, headers=validator_headers(etag))
 
 
 def page_response(body: bytes, etag: str) -> Response:
-    """A built page (JSON bytes) with its ETag, always revalidated by browsers."""
-    response = Response(body, mimetype="application/json")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
-
-
-def thread_state(connection: Connection, site_id: int, article: str) -> tuple[int | None, int]:
-    """The thread's id and version (None, 0 when it has no thread yet): one indexed lookup."""
-    row = connection.execute(
-        _THREAD_STATE, {"site_id": site_id, "article_key": article}
-    ).first()
-    return (row.id, row.version) if row is not None else (None, 0)
+    """A built page (JSON bytes) with its ETag."""
+    return Response(body, mimetype=PAGE_MIMETYPE, headers=validator_headers(etag))

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from prometheus_client import REGISTRY
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from werkzeug.test import Client
 
-from comments_service.api.thread_front import ThreadPageFront
+from comments_service.api.thread_front import StateLookup, ThreadPageFront
 from tests.conftest import SITE_ORIGIN, Api, add_moderator, count_queries
 
 THREAD = "/api/v1/sites/news/thread"
@@ -223,3 +223,14 @@ def test_a_connection_the_database_dropped_costs_the_reader_nothing(
     assert again.status_code == 200
     assert again.get_json()["comments"][0]["body_html"] == "<p>one</p>"
     assert spy.calls == 0
+
+
+@pytest.mark.parametrize("url", [
+    "sqlite:////nonexistent-folder/for/comments.db",
+    "postgresql+psycopg://postgres@127.0.0.1:1/comments?connect_timeout=2",
+])
+def test_a_database_the_front_cannot_reach_leaves_the_answer_to_flask(url: str) -> None:
+    """No connection to be had (a database down, a file gone): the lookup says so and
+    the request goes on to Flask, which answers 503 (tests/scale), never a 500 here."""
+    lookup = StateLookup(create_engine(url))
+    assert lookup(1, "a1") is None
