@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -119,19 +120,28 @@ def parse_wrk(output: str) -> Result:
     raise ValueError(f"wrk printed no result:\n{output}")
 
 
-def run_wrk(base_url: str, request: Request, seconds: float, timeout_s: float) -> Result:
+def run_wrk(base_url: str, request: Request, seconds: float, timeout_s: float,
+            watch: Callable[[], list[int]] | None = None) -> tuple[Result, list[int] | None]:
+    """One wrk run; ``watch`` is called a second into it (the connections per worker)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(wrk_script(request))
     try:
-        completed = subprocess.run(
+        with subprocess.Popen(
             ["wrk", "--threads", "1", "--connections", str(CONNECTIONS),
              "--duration", f"{max(1, round(seconds))}s", "--timeout", f"{int(timeout_s)}s",
              "--script", script.name, base_url],
-            capture_output=True, text=True, timeout=seconds + timeout_s + 30, check=True,
-        )
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ) as process:
+            seen = None
+            if watch is not None:
+                time.sleep(min(1.0, seconds / 2))
+                seen = watch()
+            stdout, stderr = process.communicate(timeout=seconds + timeout_s + 30)
+            if process.returncode:
+                raise subprocess.CalledProcessError(process.returncode, "wrk", stdout, stderr)
     finally:
         Path(script.name).unlink(missing_ok=True)
-    return parse_wrk(completed.stdout)
+    return parse_wrk(stdout), seen
 
 
 # ---- the Python load generator ------------------------------------------------
@@ -261,8 +271,29 @@ class LoadPlan:
     use_wrk: bool = field(default_factory=lambda: shutil.which("wrk") is not None)
 
 
-def measure(base_url: str, request: Request, plan: LoadPlan) -> Result:
-    """Warm up, then one bounded load run, or single requests when one is too slow."""
+def is_balanced(connections: list[int]) -> bool:
+    """Whether every worker holds at least half its share of the load's connections."""
+    if not connections:
+        return True
+    return min(connections) * 2 * len(connections) >= CONNECTIONS
+
+
+def with_balance_note(result: Result, seen: list[int] | None) -> Result:
+    """Say so in the result when the server's workers did not share the connections."""
+    if seen is None or is_balanced(seen):
+        return result
+    note = f"connections per worker {'/'.join(map(str, seen))}"
+    return replace(result, note=f"{result.note}; {note}" if result.note else note)
+
+
+def measure(base_url: str, request: Request, plan: LoadPlan,
+            watch: Callable[[], list[int]] | None = None) -> Result:
+    """Warm up, then one bounded load run, or single requests when one is too slow.
+
+    ``watch`` tells how many connections each of the server's workers holds; a wrk
+    run they did not share out evenly says so in its note (servers.py caps each
+    worker's connections so that they do).
+    """
     probe_s = plan.timeout_s
     for _ in range(plan.probes):
         try:
@@ -278,9 +309,13 @@ def measure(base_url: str, request: Request, plan: LoadPlan) -> Result:
     if probe_s > plan.slow_request_s:
         return single(base_url, request, plan.single_count, plan.timeout_s,
                       plan.single_budget_s)
-    run = run_wrk if plan.use_wrk else run_python
-    run(base_url, request, plan.warmup_s, plan.timeout_s)
-    result = run(base_url, request, plan.seconds, plan.timeout_s)
+    if plan.use_wrk:
+        run_wrk(base_url, request, plan.warmup_s, plan.timeout_s)
+        result = with_balance_note(
+            *run_wrk(base_url, request, plan.seconds, plan.timeout_s, watch))
+    else:
+        run_python(base_url, request, plan.warmup_s, plan.timeout_s)
+        result = run_python(base_url, request, plan.seconds, plan.timeout_s)
     if result.requests < plan.min_load_requests:
         return single(base_url, request, plan.single_count, plan.timeout_s,
                       plan.single_budget_s)

@@ -198,7 +198,8 @@ class Bench:
     def _measure(self, out: dict[str, Any], key: str, server: servers.Server,
                  request: Request) -> None:
         try:
-            result = load.measure(server.base_url, request, self.plan)
+            result = load.measure(server.base_url, request, self.plan,
+                                  server.connections_by_worker)
         except Exception as exc:  # noqa: BLE001 - one failed row must not sink the run
             log(f"  {server.name} {key}: FAILED {exc}")
             out[key] = {"mode": "failed", "note": f"failed: {exc}"[:200]}

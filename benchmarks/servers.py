@@ -18,6 +18,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import load
+
 HOST = "127.0.0.1"
 WORKERS = 2
 # One thread per worker: on 2 cores, CPU-bound Python handlers in several threads of one
@@ -32,8 +34,9 @@ WORKER_TIMEOUT_S = 300
 def gunicorn_settings() -> str:
     return (
         f"gunicorn 27.0.1, {WORKERS} workers, worker class {WORKER_CLASS}, {THREADS} "
-        f"thread{'s' if THREADS > 1 else ''} each, keep-alive 5 s, no access log, "
-        "bound to 127.0.0.1"
+        f"thread{'s' if THREADS > 1 else ''} each, at most {worker_connections()} "
+        "connections each (so that the load's connections are shared out evenly), "
+        "keep-alive 5 s, no access log, bound to 127.0.0.1"
     )
 
 
@@ -43,11 +46,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def worker_connections() -> int:
+    """Each worker holds at most its share of the load's connections.
+
+    Every worker accepts from the one listening socket and wrk opens all its
+    connections at once, so without a cap the first worker to wake took most or all
+    of them: a load run measured one worker. Seen in 36 of 40 runs of a smoke run
+    (0/8, 1/7, 7/1 connections per worker), for the ceiling as for every server, and
+    the same server measured twice in a row gave ~4,900 or ~7,800 req/s by that alone.
+    gthread stops accepting at the cap and keeps serving the connections it holds.
+    """
+    return max(1, load.CONNECTIONS // WORKERS)
+
+
 def gunicorn_argv(gunicorn: Path, app: str, port: int) -> list[str]:
     """The one command line every server under test runs with."""
     return [
         str(gunicorn), "--workers", str(WORKERS), "--worker-class", WORKER_CLASS,
-        "--threads", str(THREADS), "--bind", f"{HOST}:{port}", "--keep-alive", "5",
+        "--threads", str(THREADS), "--worker-connections", str(worker_connections()),
+        "--bind", f"{HOST}:{port}", "--keep-alive", "5",
         "--timeout", str(WORKER_TIMEOUT_S), "--graceful-timeout", "5", app,
     ]
 
@@ -108,6 +125,12 @@ class Server:
     def worker_rss_mib(self) -> list[float]:
         return [rss_mib(pid) for pid in self.worker_pids()]
 
+    def connections_by_worker(self) -> list[int]:
+        """How many established client connections each worker holds now."""
+        inodes = established_inodes(self.port)
+        return [sum(1 for inode in socket_inodes(pid) if inode in inodes)
+                for pid in self.worker_pids()]
+
 
 def children(pid: int) -> list[int]:
     try:
@@ -115,6 +138,39 @@ def children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(part) for part in text.split()]
+
+
+def established_inodes(port: int) -> set[str]:
+    """Socket inodes of the established TCP connections whose local port is ``port``."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+                found.add(inode)
+    return found
+
+
+def socket_inodes(pid: int) -> list[str]:
+    """The inodes of the sockets a process has open."""
+    inodes = []
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return []
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.append(target[len("socket:["):-1])
+    return inodes
 
 
 def rss_mib(pid: int) -> float:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +12,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from benchmarks import load, table
+from benchmarks import load, servers, table
 
 
 def _round(ours_rps: float, isso_rps: float, ceiling_rps: float) -> dict:
@@ -151,3 +153,32 @@ def test_single_requests_and_measure_choose_by_speed(tiny_server) -> None:
     assert result.requests == plan.single_count
     with pytest.raises(RuntimeError):
         load.measure(url, load.Request("/missing"), plan)
+
+
+def test_a_load_run_the_workers_did_not_share_says_so() -> None:
+    """8 connections over 2 workers: 8/0 or 7/1 measures mostly one worker."""
+    assert [load.is_balanced(seen) for seen in ([4, 4], [6, 2], [], [7, 1], [8, 0])] == [
+        True, True, True, False, False]
+    result = load.Result(100, 1.0, 1.0, 2.0, 0, "wrk")
+    assert load.with_balance_note(result, [4, 4]).note == ""
+    assert load.with_balance_note(result, None).note == ""
+    assert load.with_balance_note(result, [8, 0]).note == "connections per worker 8/0"
+
+
+def test_every_server_caps_each_worker_at_its_share_of_the_connections() -> None:
+    argv = servers.gunicorn_argv(Path("gunicorn"), "app:app", 8000)
+    cap = int(argv[argv.index("--worker-connections") + 1])
+    assert cap * servers.WORKERS == load.CONNECTIONS
+
+
+def test_connections_are_counted_per_process_from_proc() -> None:
+    """The accepted end of a loopback connection is found among this process's sockets."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)), listener.accept()[0]:
+            established = servers.established_inodes(port)
+            mine = set(servers.socket_inodes(os.getpid()))
+            assert len(established) == 1
+            assert established <= mine
