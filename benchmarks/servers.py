@@ -54,9 +54,11 @@ def worker_connections() -> int:
     of them: a load run measured one worker. Seen in 36 of 40 runs of a smoke run
     (0/8, 1/7, 7/1 connections per worker), for the ceiling as for every server, and
     the same server measured twice in a row gave ~4,900 or ~7,800 req/s by that alone.
-    gthread stops accepting at the cap and keeps serving the connections it holds.
+    gthread stops accepting at the cap and keeps serving the connections it holds. It
+    keeps alive at most the cap less its threads, hence the threads on top: no
+    connection of the load is closed after a response (8 over 2 workers: 5 and 3).
     """
-    return max(1, load.CONNECTIONS // WORKERS)
+    return -(-load.CONNECTIONS // WORKERS) + THREADS
 
 
 def gunicorn_argv(gunicorn: Path, app: str, port: int) -> list[str]:
