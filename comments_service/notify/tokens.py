@@ -52,13 +52,17 @@ def confirm_token(secret: str, claim: LinkClaim) -> str:
     )
 
 
-def read_confirm_token(secret: str, token: str, max_age_seconds: int) -> LinkClaim:
-    """The claim of a confirmation token. Raises InvalidToken (is_expired when too old)."""
-    serializer = URLSafeTimedSerializer(secret, salt=CONFIRM_SALT)
+def _loads_timed(secret: str, salt: str, token: str, max_age_seconds: int) -> object:
+    """A timed token's payload. Raises InvalidToken (is_expired when too old)."""
     try:
-        return _claim(serializer.loads(token, max_age=max_age_seconds))
+        return URLSafeTimedSerializer(secret, salt=salt).loads(token, max_age=max_age_seconds)
     except BadData as exc:
         raise InvalidToken(expired=isinstance(exc, SignatureExpired)) from None
+
+
+def read_confirm_token(secret: str, token: str, max_age_seconds: int) -> LinkClaim:
+    """The claim of a confirmation token. Raises InvalidToken (is_expired when too old)."""
+    return _claim(_loads_timed(secret, CONFIRM_SALT, token, max_age_seconds))
 
 
 def manage_token(secret: str, claim: LinkClaim) -> str:
@@ -111,11 +115,7 @@ def reader_data_token(secret: str, claim: ReaderDataClaim) -> str:
 
 def read_reader_data_token(secret: str, token: str, max_age_seconds: int) -> ReaderDataClaim:
     """The claim of a reader-data token. Raises InvalidToken (is_expired when too old)."""
-    serializer = URLSafeTimedSerializer(secret, salt=READER_DATA_SALT)
-    try:
-        data = serializer.loads(token, max_age=max_age_seconds)
-    except BadData as exc:
-        raise InvalidToken(expired=isinstance(exc, SignatureExpired)) from None
+    data = _loads_timed(secret, READER_DATA_SALT, token, max_age_seconds)
     if not isinstance(data, dict):
         raise InvalidToken()
     request_id, nonce = data.get("r"), data.get("n")
