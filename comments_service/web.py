@@ -1,9 +1,9 @@
 """What browsers load from the service itself: the widget's script and stylesheet, and /demo.
 
-The widget is plain JavaScript and CSS in comments_service/widget/, minified by the
-service itself (rjsmin, rcssmin: comments and spare whitespace dropped, ~15% less to
-download gzipped) once per process and again only when a file changes: nothing for
-the operator or a site owner to build. Any page may load the two files
+The widget is plain JavaScript and CSS kept in parts under comments_service/widget/src/,
+joined in a fixed order (widget/parts.py) and minified by the service itself (rjsmin,
+rcssmin: comments and spare whitespace dropped, ~15% less to download gzipped) once per
+process: nothing for the operator or a site owner to build. Any page may load the two files
 (``Access-Control-Allow-Origin: *``, ``Cross-Origin-Resource-Policy: cross-origin``);
 they carry an ETag of their content so a revalidation after ``widget.max_age_seconds``
 is a 304.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from functools import cache
 
 import rcssmin
 import rjsmin
@@ -26,12 +26,11 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from comments_service.config import Settings
 from comments_service.errors import NotFound
-
-WIDGET_DIR = Path(__file__).resolve().parent / "widget"
+from comments_service.widget.parts import assembled
 
 web = Blueprint("web", __name__)
 
-# The name the widget gives its Trusted Types policy (embed.js, trustedHtml).
+# The name the widget gives its Trusted Types policy (widget/src/core.js, setBodyHtml).
 TRUSTED_TYPES_POLICY = "comments-service"
 
 # The demo article and the stories listed beside it (their comment counts are filled in
@@ -48,7 +47,6 @@ DEMO_RELATED = (
 class _Asset:
     body: bytes
     etag: str
-    mtime_ns: int
 
 
 _ASSET_TYPES = {
@@ -59,7 +57,6 @@ _MINIFIERS = {
     "embed.js": rjsmin.jsmin,
     "embed.css": rcssmin.cssmin,
 }
-_assets: dict[str, _Asset] = {}
 
 
 def _settings() -> Settings:
@@ -71,16 +68,11 @@ def minified(name: str, source: str) -> bytes:
     return _MINIFIERS[name](source).encode()
 
 
+@cache
 def _load(name: str) -> _Asset:
-    """The file minified and its content hash, made again only when the file changes."""
-    path = WIDGET_DIR / name
-    mtime_ns = path.stat().st_mtime_ns
-    cached = _assets.get(name)
-    if cached is None or cached.mtime_ns != mtime_ns:
-        body = minified(name, path.read_text(encoding="utf-8"))
-        cached = _Asset(body, hashlib.sha256(body).hexdigest()[:32], mtime_ns)
-        _assets[name] = cached
-    return cached
+    """The file's parts assembled and minified, and its content hash: once per process."""
+    body = minified(name, assembled(name))
+    return _Asset(body, hashlib.sha256(body).hexdigest()[:32])
 
 
 def _asset_response(name: str) -> Response:

@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 from flask.testing import FlaskClient
 
-from comments_service.web import WIDGET_DIR, minified
+from comments_service.web import minified
+from comments_service.widget.parts import assembled
 
 BUDGET_GZIP_BYTES = 20 * 1024
 
@@ -22,13 +23,13 @@ def test_embed_script_is_served_to_any_page_with_a_content_etag(client: FlaskCli
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "public, max-age=300"
     assert response.headers["ETag"]
-    assert response.data == minified("embed.js", (WIDGET_DIR / "embed.js").read_text())
+    assert response.data == minified("embed.js", assembled("embed.js"))
 
 
 def test_widget_files_are_served_minified(client: FlaskClient) -> None:
     """Comments and indentation of the sources are not sent; the code itself is."""
     for name in ("embed.js", "embed.css"):
-        source = (WIDGET_DIR / name).read_bytes()
+        source = assembled(name).encode()
         served = client.get(f"/{name}").data
         assert len(served) < len(source) * 0.9, name
         assert b"\n    " not in served, name
@@ -71,7 +72,7 @@ def test_script_and_stylesheet_fit_in_20_kb_gzipped(client: FlaskClient) -> None
 
 
 def test_widget_makes_html_only_from_the_server_s_body_html() -> None:
-    source = (WIDGET_DIR / "embed.js").read_text()
+    source = assembled("embed.js")
     assert len(re.findall(r"\.innerHTML\s*=", source)) == 1
     assert re.search(r"\.innerHTML\s*=\s*policy \? policy\.createHTML\(html\) : html;", source)
     assert "setBodyHtml(node.body, c.body_html)" in source

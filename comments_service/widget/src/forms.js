@@ -1,0 +1,248 @@
+const NOTIFY_CHOICES = [['none', 'notifyNone'], ['replies', 'notifyReplies'], ['all', 'notifyAll']];
+
+// -- the form: a new comment, or a reply under `parent` ------------------------------
+Object.assign(Widget.prototype, {
+  showComposer() {
+    if (this.isLocked()) return;
+    const composer = this.composer(null);
+    this.formSlot.replaceChildren(composer.form);
+  },
+
+  composer(parent, anchor) {
+    const t = this.t;
+    const config = this.config;
+    const uid = ++this.uid;
+    const idFor = (name) => `f${uid}-${name}`;
+    const fields = {};
+    const field = (apiName, label, input, note) => {
+      input.id = idFor(apiName);
+      const error = h('p', { class: 'field-error', id: idFor(`${apiName}-error`), hidden: true });
+      fields[apiName] = { input, error };
+      return h('div', { class: `field field-${apiName}` },
+        h('label', { for: input.id }, label, note ? [' ', h('span', { class: 'note', text: note })] : null),
+        input, error);
+    };
+
+    const body = h('textarea', {
+      id: idFor('body'), name: 'body', dir: 'auto', rows: parent ? 3 : 4,
+      placeholder: t('placeholder'), maxlength: config.max_body_chars,
+    });
+    const bodyError = h('p', { class: 'field-error', id: idFor('body-error'), hidden: true });
+    const left = h('p', { class: 'left', hidden: true });
+    fields.body = { input: body, error: bodyError };
+    const bodyLabel = parent
+      ? h('label', {
+        class: 'small-label', for: body.id,
+        text: t('bodyReply', { name: parent.c.author ? parent.c.author.name : '' }),
+      })
+      : h('h2', { class: 'heading' }, h('label', { for: body.id, text: t('heading') }));
+    body.addEventListener('input', () => {
+      const remaining = config.max_body_chars - body.value.length;
+      left.hidden = remaining > Math.min(500, config.max_body_chars / 10);
+      left.textContent = t('left', { n: Math.max(0, remaining) });
+    });
+
+    const name = h('input', {
+      type: 'text', name: 'name', dir: 'auto', autocomplete: 'name',
+      required: config.require_name,
+    });
+    name.value = this.identity.name;
+    name.addEventListener('input', () => { this.identity.name = name.value; });
+    const email = h('input', {
+      type: 'email', name: 'email', dir: 'ltr', autocomplete: 'email', inputmode: 'email',
+      required: config.require_email,
+    });
+    email.value = this.identity.email;
+    email.addEventListener('input', () => { this.identity.email = email.value; });
+
+    const people = [
+      field('author_name', t('name'), name, config.require_name ? null : t('optional')),
+      field('author_email', t('email'), email, config.require_email ? null : t('emailNote')),
+    ];
+    let notify = null;
+    if (config.notifications === true) {
+      notify = h('select', { name: 'notify' },
+        NOTIFY_CHOICES.map(([value, key]) => h('option', { value, text: t(key) })));
+      people.push(field('notify', t('notify'), notify));
+    }
+
+    const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
+    const submit = h('button', {
+      type: 'submit', class: 'btn primary', text: parent ? t('postReply') : t('post'),
+    });
+    const buttons = [submit];
+    if (parent) {
+      buttons.unshift(h('button', {
+        type: 'button', class: 'btn secondary', text: t('cancel'),
+        onclick: () => { this.closePanel(parent); parent.actions.querySelector('.reply').focus(); },
+      }));
+    }
+    const form = h('form', { class: parent ? 'form reply-form panel' : 'form', novalidate: true },
+      bodyLabel, body, bodyError, left,
+      h('div', { class: 'people' }, people),
+      alert,
+      h('div', { class: 'row' },
+        h('p', { class: 'hint', text: t('hint') }),
+        h('div', { class: 'buttons' }, buttons)));
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (form.getAttribute('aria-busy') === 'true') return;
+      this.clearErrors(fields, alert);
+      if (!body.value.trim()) {
+        this.markField(fields.body, t('errEmpty'));
+        this.showAlert(alert, t('errFields'));
+        body.focus();
+        return;
+      }
+      const payload = { article: this.article, body: body.value };
+      if (this.title) payload.title = this.title;
+      if (isWebUrl(this.url)) payload.url = this.url;
+      if (parent) payload.parent_id = parent.c.id;
+      if (name.value.trim()) payload.author_name = name.value;
+      if (email.value.trim()) payload.author_email = email.value;
+      if (notify) payload.notify = notify.value;
+      if (anchor) payload.anchor = anchor;
+
+      form.setAttribute('aria-busy', 'true');
+      this.busy(submit, t('posting'));
+      let data;
+      try {
+        data = await api('POST', `/sites/${encodeURIComponent(this.site)}/comments`,
+          { body: payload });
+      } catch (error) {
+        this.showFailure(error, fields, alert);
+        return;
+      } finally {
+        form.removeAttribute('aria-busy');
+        this.idle(submit, parent ? t('postReply') : t('post'));
+      }
+      storage.write(`${NS}:name`, name.value.trim());
+      body.value = '';
+      left.hidden = true;
+      if (!data.comment) {
+        // 202: held for a moderator (pre-moderation or a spam hold); nothing to show yet.
+        const note = h('p', { class: 'held', role: 'status', text: t('held') });
+        alert.after(note);
+        setTimeout(() => note.remove(), 15000);
+        this.announce(t('held'));
+        return;
+      }
+      storage.keep(this.site, data.comment.id,
+        { token: data.edit_token, until: data.editable_until, body: payload.body });
+      this.posted(data.comment, parent);
+    });
+    return { form, body };
+  },
+
+  posted(comment, parent) {
+    let el;
+    if (parent) {
+      el = this.addReply(comment, parent.rootId);
+      const root = this.nodes.get(parent.rootId);
+      if (root) {
+        root.total += 1;
+        this.updateMoreReplies(root);
+      }
+      this.closePanel(parent);
+    } else {
+      el = this.renderComment(comment, comment.id);
+      if (el && this.sort === 'newest') this.list.prepend(el);
+      else if (el) this.list.append(el);
+    }
+    this.changeCount(1);
+    this.emit('posted', { comment, parent, root: this.nodes.get(parent ? parent.rootId : comment.id) });
+    this.announce(this.t('posted'));
+    if (!el) return;
+    el.classList.add('is-new');
+    el.addEventListener('animationend', () => el.classList.remove('is-new'), { once: true });
+    if (parent) el.focus();
+    else if (!comment.anchor) el.scrollIntoView({ block: 'nearest' });
+  },
+
+  // -- errors, in words a reader understands ---------------------------------------
+  errorText(error) {
+    const t = this.t;
+    if (error.status === 0) return t('errNetwork');
+    if (error.status === 429) {
+      return error.retryAfter > 0 ? t('errRateWait', { n: error.retryAfter }) : t('errRate');
+    }
+    if (error.code === 'thread_locked') return t('errClosed');
+    if (error.code === 'edit_window_closed' || error.code === 'invalid_edit_token') {
+      return t('errWindow');
+    }
+    if (error.code === 'comment_deleted' || error.code === 'comment_not_found') {
+      return t('errGone');
+    }
+    if (error.code === 'origin_not_allowed') return t('errOrigin');
+    if (error.status === 413) return t('errTooLong');
+    if (error.status === 422) {
+      const messages = Object.values(error.fields || {});
+      return messages.length ? messages.join(' ') : t('errFields');
+    }
+    if (error.status >= 500) return t('errServer');
+    return t('errBad');
+  },
+
+  showFailure(error, fields, alert) {
+    let first = null;
+    const unplaced = [];
+    if (error.status === 422) {
+      for (const [key, message] of Object.entries(error.fields || {})) {
+        const field = fields[key];
+        if (!field) {
+          unplaced.push(message);
+          continue;
+        }
+        // The service speaks English; other languages get the field's own sentence.
+        const text = this.i18n.lang === 'en' ? message : (STRINGS[this.i18n.lang][`field_${key}`]
+          || message);
+        this.markField(field, text);
+        first = first || field.input;
+      }
+    }
+    if (error.status === 422 && first && !unplaced.length) {
+      this.showAlert(alert, this.t('errFields'));
+    } else if (error.status === 422 && unplaced.length) {
+      this.showAlert(alert, unplaced.join(' '));
+    } else {
+      this.showAlert(alert, this.errorText(error));
+    }
+    if (first) first.focus();
+  },
+
+  markField(field, message) {
+    field.error.textContent = message;
+    field.error.hidden = false;
+    field.input.setAttribute('aria-invalid', 'true');
+    field.input.setAttribute('aria-describedby', field.error.id);
+  },
+
+  clearErrors(fields, alert) {
+    for (const field of Object.values(fields)) {
+      field.error.hidden = true;
+      field.error.textContent = '';
+      field.input.removeAttribute('aria-invalid');
+      field.input.removeAttribute('aria-describedby');
+    }
+    alert.hidden = true;
+    alert.textContent = '';
+  },
+
+  showAlert(alert, text) {
+    alert.textContent = text;
+    alert.hidden = false;
+  },
+
+  busy(button, label) {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    button.textContent = label;
+  },
+
+  idle(button, label) {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+    button.textContent = label;
+  },
+});
