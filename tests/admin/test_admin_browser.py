@@ -136,3 +136,38 @@ def test_a_moderator_signs_in_sees_the_queue_and_hides_then_restores_a_comment(s
             expect(page.locator("table")).to_contain_text("auto_hide")
         finally:
             browser.close()
+
+
+def test_login_queue_and_sites_pages_pass_axe_wcag_22_aa(served) -> None:
+    """axe-core (tests/widget/accessibility.py) finds no serious or critical WCAG 2.2 A/AA
+    violation on the login page (also with its error), the queue and the sites page."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.widget.accessibility import axe_violations
+
+    base, app = served
+    seed(app)
+    who = add_moderator(app, "editor@news.example", "news")
+    found: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(f"{base}/admin/login")
+            found["login"] = axe_violations(page)
+            page.fill("#email", who.email)
+            page.fill("#password", "not the password")
+            page.click("button[type=submit]")
+            expect(page.locator("#password")).to_be_visible()
+            found["login, refused"] = axe_violations(page)
+            page.fill("#email", who.email)
+            page.fill("#password", who.password)
+            page.click("button[type=submit]")
+            expect(page).to_have_url(f"{base}/admin/queue")
+            found["queue"] = axe_violations(page)
+            page.goto(f"{base}/admin/sites")
+            found["sites"] = axe_violations(page)
+        finally:
+            browser.close()
+    assert {name: problems for name, problems in found.items() if problems} == {}
