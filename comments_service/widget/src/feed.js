@@ -90,6 +90,6 @@ class Feed {
     }
     if (added) w.changeCount(added);
     w.announce(w.t('loaded', { n: added }));
-    if (first) first.focus();
+    (first || w.countHeading).focus();
   }
 }

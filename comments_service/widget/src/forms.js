@@ -66,7 +66,7 @@ Object.assign(Widget.prototype, {
       people.push(field('notify', t('notify'), notify));
     }
 
-    const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
+    const alert = h('div', { class: 'alert', hidden: true });
     const submit = h('button', {
       type: 'submit', class: 'btn primary', text: parent ? t('postReply') : t('post'),
     });
@@ -122,7 +122,7 @@ Object.assign(Widget.prototype, {
       left.hidden = true;
       if (!data.comment) {
         // 202: held for a moderator (pre-moderation or a spam hold); nothing to show yet.
-        const note = h('p', { class: 'held', role: 'status', text: t('held') });
+        const note = h('p', { class: 'held', text: t('held') });
         alert.after(note);
         setTimeout(() => note.remove(), 15000);
         this.announce(t('held'));
@@ -187,6 +187,7 @@ Object.assign(Widget.prototype, {
   showFailure(error, fields, alert) {
     let first = null;
     const unplaced = [];
+    const said = [this.t('errFields')];
     if (error.status === 422) {
       for (const [key, message] of Object.entries(error.fields || {})) {
         const field = fields[key];
@@ -198,11 +199,12 @@ Object.assign(Widget.prototype, {
         const text = this.i18n.lang === 'en' ? message : (STRINGS[this.i18n.lang][`field_${key}`]
           || message);
         this.markField(field, text);
+        said.push(text);
         first = first || field.input;
       }
     }
     if (error.status === 422 && first && !unplaced.length) {
-      this.showAlert(alert, this.t('errFields'));
+      this.showAlert(alert, said[0], said.join(' '));
     } else if (error.status === 422 && unplaced.length) {
       this.showAlert(alert, unplaced.join(' '));
     } else {
@@ -229,9 +231,11 @@ Object.assign(Widget.prototype, {
     alert.textContent = '';
   },
 
-  showAlert(alert, text) {
+  // Errors are shown beside the form and said once, through the one live region.
+  showAlert(alert, text, said) {
     alert.textContent = text;
     alert.hidden = false;
+    this.announce(said || text);
   },
 
   busy(button, label) {
@@ -244,5 +248,7 @@ Object.assign(Widget.prototype, {
     button.disabled = false;
     button.removeAttribute('aria-busy');
     button.textContent = label;
+    // A disabled button loses focus to the page: give it back.
+    if (document.activeElement === document.body) button.focus();
   },
 });

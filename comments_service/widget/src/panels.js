@@ -39,7 +39,7 @@ Object.assign(Widget.prototype, {
       id, dir: 'auto', rows: 4, maxlength: this.config.max_body_chars,
     });
     text.value = typeof own.body === 'string' ? own.body : node.body.textContent;
-    const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
+    const alert = h('div', { class: 'alert', hidden: true });
     const save = h('button', { type: 'submit', class: 'btn primary', text: t('save') });
     const form = h('form', { class: 'panel edit-form', novalidate: true },
       h('label', { class: 'small-label', for: id, text: t('editLabel') }), text, alert,
@@ -84,7 +84,7 @@ Object.assign(Widget.prototype, {
 
   deletePanel(node) {
     const t = this.t;
-    const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
+    const alert = h('div', { class: 'alert', hidden: true });
     const confirm = h('button', {
       type: 'button', class: 'btn danger', text: t('delete'),
       onclick: () => this.remove(node, confirm, alert),
@@ -137,7 +137,6 @@ Object.assign(Widget.prototype, {
         const owner = parentEl.closest('.c');
         if (owner) owner.classList.remove('has-replies');
       }
-      (focusTo || this.countHeading).setAttribute('tabindex', '-1');
       (focusTo || this.countHeading).focus();
     }
     if (root) this.updateMoreReplies(root);
@@ -153,7 +152,7 @@ Object.assign(Widget.prototype, {
       h('span', { text: t(reason) })));
     const detailId = `d${uid}`;
     const detail = h('textarea', { id: detailId, dir: 'auto', rows: 2, maxlength: 1000 });
-    const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
+    const alert = h('div', { class: 'alert', hidden: true });
     const send = h('button', { type: 'submit', class: 'btn primary', text: t('flagSend') });
     const form = h('form', { class: 'panel flag-form', novalidate: true },
       h('fieldset', null, h('legend', { text: t('flagTitle') }), reasons),
@@ -183,7 +182,7 @@ Object.assign(Widget.prototype, {
         }
         message = t('flagAlready');
       }
-      const done = h('p', { class: 'panel thanks', role: 'status', tabindex: '-1', text: message });
+      const done = h('p', { class: 'panel thanks', tabindex: '-1', text: message });
       node.slot.replaceChildren(done);
       done.focus();
     });

@@ -162,7 +162,7 @@ class Passages {
     passage.list = list;
     passage.panel = this.shadow(h('div', { 'data-comments-panel': '' }), h('section', {
       class: 'cs pp', lang: w.el.lang, dir: w.el.dir, 'data-theme': w.el.dataset.theme,
-      'aria-label': w.t('passageAdd'),
+      'aria-label': w.t('passageAdd'), onkeydown: (e) => e.key === 'Escape' && this.open(passage),
     }, h('div', { class: 'row' }, h('blockquote', { class: 'quote', dir: 'auto', text: anchor.quote }),
       h('button', { type: 'button', class: 'btn secondary', text: w.t('cancel'), onclick: () => this.open(passage) })),
     list, composer.form));

@@ -43,7 +43,8 @@ class Widget {
 
     this.live = h('div', { class: 'sr', role: 'status', 'aria-live': 'polite' });
     this.formSlot = h('div', { class: 'compose' });
-    this.countHeading = h('h2', { class: 'count', text: this.t('commentsTitle') });
+    // Focus lands here when what had it is gone (a deleted comment, an emptied button).
+    this.countHeading = h('h2', { class: 'count', tabindex: -1, text: this.t('commentsTitle') });
     this.sortSelect = h('select', { id: 'sort', onchange: () => this.changeSort() },
       ['oldest', 'newest', 'top'].map((value) => h('option', { value, text: this.t(value) })));
     this.sortBox = h('div', { class: 'sort', hidden: true },
@@ -54,12 +55,22 @@ class Widget {
       type: 'button', class: 'btn secondary more', hidden: true, text: this.t('loadMore'),
       onclick: () => this.loadPage(false),
     });
-    this.moreError = h('p', { class: 'inline-error', role: 'alert', hidden: true });
+    this.moreError = h('p', { class: 'inline-error', hidden: true });
     this.el.append(
       this.live, this.formSlot,
       h('div', { class: 'bar' }, this.countHeading, this.sortBox),
       this.notice, this.list, h('div', { class: 'foot' }, this.moreButton, this.moreError),
     );
+    // Escape in an open reply, edit, delete or report panel closes it, back to its button.
+    this.el.addEventListener('keydown', (event) => {
+      const c = event.key === 'Escape' && event.target.closest('.slot')?.closest('.c');
+      const node = c && this.nodes.get(+c.id.slice(1));
+      const opener = node && node.opener;
+      if (opener) {
+        this.closePanel(node);
+        opener.focus();
+      }
+    });
     setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -145,8 +156,8 @@ class Widget {
       if (reset) {
         this.failed(error);
       } else {
-        this.moreError.textContent = error.status === 0 || error.status >= 500
-          ? this.t('errLoad') : this.errorText(error);
+        this.announce(this.moreError.textContent = error.status === 0 || error.status >= 500
+          ? this.t('errLoad') : this.errorText(error));
         this.moreError.hidden = false;
       }
       return;
@@ -163,14 +174,18 @@ class Widget {
     }
     this.cursor = page.next_cursor;
     let added = 0;
+    let first;
     for (const comment of page.comments) {
       const el = this.renderComment(comment, comment.id);
       if (el) {
         this.list.append(el);
         added += 1;
+        first = first || el;
       }
     }
     this.moreButton.hidden = !this.cursor;
+    // The last page hides "Load more": focus goes on to the first comment it brought.
+    if (!reset && !this.cursor && first) first.focus();
     this.refreshCount();
     this.loadVotes();
     if (!reset) this.announce(this.t('loaded', { n: added }));
@@ -192,23 +207,28 @@ class Widget {
     const button = root.moreReplies;
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
+    let first;
     try {
       const page = await api('GET',
         `/sites/${encodeURIComponent(this.site)}/comments/${root.c.id}/replies`,
         { query: { cursor: root.cursor } });
       root.cursor = page.next_cursor;
-      for (const comment of page.comments) this.addReply(comment, root.c.id);
+      for (const comment of page.comments) {
+        const el = this.addReply(comment, root.c.id);
+        first = first || el;
+      }
       this.loadVotes();
       this.announce(this.t('loaded', { n: page.comments.length }));
     } catch (error) {
-      root.repliesError.textContent = error.status === 0 || error.status >= 500
-        ? this.t('errLoad') : this.errorText(error);
+      this.announce(root.repliesError.textContent = error.status === 0 || error.status >= 500
+        ? this.t('errLoad') : this.errorText(error));
       root.repliesError.hidden = false;
     } finally {
       button.disabled = false;
       button.removeAttribute('aria-busy');
       this.updateMoreReplies(root);
     }
+    if (button.hidden && first) first.focus();
   }
 
   // -- rendering ----------------------------------------------------------------------
@@ -238,7 +258,7 @@ class Widget {
         type: 'button', class: 'link more-replies', hidden: true,
         onclick: () => this.loadReplies(node),
       });
-      node.repliesError = h('p', { class: 'inline-error', role: 'alert', hidden: true });
+      node.repliesError = h('p', { class: 'inline-error', hidden: true });
       node.main.append(node.moreReplies, node.repliesError);
     }
     for (const reply of comment.replies || []) this.addReply(reply, rootId);
@@ -311,7 +331,8 @@ class Widget {
         rel: 'nofollow ugc noopener noreferrer', text: author.name,
       })
       : h('span', { class: 'name', id: nameId, dir: 'auto', text: author.name });
-    node.el.setAttribute('aria-labelledby', nameId);
+    // The comment is an article named by its author and its time.
+    node.el.setAttribute('aria-labelledby', `${nameId} t${c.id}`);
     node.rail.replaceChildren(avatar(author));
     const parts = [name];
     const own = this.own(c.id);
@@ -325,7 +346,7 @@ class Widget {
     }
     const separator = () => h('span', { class: 'sep', 'aria-hidden': 'true', text: '·' });
     parts.push(separator(), h('time', {
-      datetime: c.created_at, title: this.i18n.exact(c.created_at),
+      id: `t${c.id}`, datetime: c.created_at, title: this.i18n.exact(c.created_at),
       text: this.i18n.ago(c.created_at),
     }));
     if (c.edited_at) {

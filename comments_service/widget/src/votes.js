@@ -38,7 +38,8 @@ Object.assign(Widget.prototype, {
       const text = error.status === 429 ? this.t('errVoteRate')
         : error.code === 'address_vote_limit' ? this.t('errVoteTaken') : this.errorText(error);
       node.actions.querySelector('.vote-error')?.remove();
-      node.actions.append(h('span', { class: 'inline-error vote-error', role: 'alert', text }));
+      node.actions.append(h('span', { class: 'inline-error vote-error', text }));
+      this.announce(text);
       return;
     }
     this.myVotes.set(id, data.my_vote);
