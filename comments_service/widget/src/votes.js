@@ -16,13 +16,14 @@ Object.assign(Widget.prototype, {
   voteButtons(node) {
     const { c } = node;
     const mine = this.myVotes.get(c.id) || 0;
-    const kinds = this.config.downvotes ? [[1, 'up', '▲'], [-1, 'down', '▼']] : [[1, 'up', '▲']];
-    return kinds.map(([value, kind, mark]) => {
+    const kinds = this.config.downvotes ? [[1, 'up'], [-1, 'down']] : [[1, 'up']];
+    return kinds.map(([value, kind]) => {
       const n = value > 0 ? c.upvotes || 0 : c.downvotes || 0;
       return h('button', {
         type: 'button', class: `link vote ${kind}`, 'aria-pressed': String(mine === value),
-        'aria-label': this.t(kind, { n }), onclick: () => this.vote(node, value, kind),
-      }, h('span', { 'aria-hidden': 'true', text: `${mark} ${n}` }));
+        // Its name ("Up vote (3)") holds its visible text, the count; the arrow is CSS.
+        'aria-label': this.t(kind, { n }), text: n, onclick: () => this.vote(node, value, kind),
+      });
     });
   },
 
