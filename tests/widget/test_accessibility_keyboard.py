@@ -192,6 +192,17 @@ def test_every_action_works_with_the_keyboard_alone_and_escape_returns_focus(
     page.keyboard.press("Enter")
     expect(by_body(page, "Meanwhile, from elsewhere.")).to_be_focused()
 
+    # One passage's comments only, then all again: focus on the way back, then the heading.
+    only = thread(page).locator(".pq button")
+    tab_to(page, only)
+    page.keyboard.press("Enter")
+    expect(thread(page).locator(":scope > .c")).to_have_count(1)
+    back = page.locator("#comments").get_by_role("button", name="Show all comments")
+    expect(back).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#comments h2.count")).to_be_focused()
+    expect(thread(page).locator(":scope > .c")).to_have_count(5)
+
     # The readers' data link opens its page.
     link = page.locator("#comments .my-data")
     tab_to(page, link)

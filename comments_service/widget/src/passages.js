@@ -207,6 +207,8 @@ class Passages {
   filter(key) {
     this.bar.hidden = !key;
     this.w.showOnly(key);
+    // The button pressed goes with the old list: focus the way back, or the heading.
+    (key ? this.bar : this.w.countHeading).focus();
   }
 
   /** A comment (or reply) posted or deleted here moves its passage's marker. */
