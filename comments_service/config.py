@@ -239,6 +239,16 @@ class WidgetSettings:
 
 
 @dataclass(frozen=True)
+class CompressionSettings:
+    enabled: bool
+    min_bytes: int
+    gzip_level: int
+    brotli_quality: int
+    static_gzip_level: int
+    static_brotli_quality: int
+
+
+@dataclass(frozen=True)
 class ImportSettings:
     batch_size: int
     max_body_chars: int
@@ -365,6 +375,7 @@ class Settings:
     limits: LimitSettings
     observability: ObservabilitySettings
     widget: WidgetSettings
+    compression: CompressionSettings
     notifications: NotificationSettings
     smtp: SmtpSettings
     importing: ImportSettings

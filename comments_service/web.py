@@ -6,7 +6,8 @@ download gzipped) once per process and again only when a file changes: nothing f
 the operator or a site owner to build. Any page may load the two files
 (``Access-Control-Allow-Origin: *``, ``Cross-Origin-Resource-Policy: cross-origin``);
 they carry an ETag of their content so a revalidation after ``widget.max_age_seconds``
-is a 304.
+is a 304. Clients that accept Brotli or gzip get the file compressed, made once with the
+minified file at the strongest settings (compression.py), under its own ETag.
 
 /demo is a news article page with the widget embedded the way a site owner would,
 sent under a strict Content-Security-Policy (no inline script or style, Trusted Types
@@ -24,6 +25,7 @@ import rcssmin
 import rjsmin
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from comments_service import compression
 from comments_service.config import Settings
 from comments_service.errors import NotFound
 
@@ -49,6 +51,8 @@ class _Asset:
     body: bytes
     etag: str
     mtime_ns: int
+    # The minified file in each encoding ("br", "gzip"), made with it.
+    encoded: dict[str, bytes]
 
 
 _ASSET_TYPES = {
@@ -78,15 +82,24 @@ def _load(name: str) -> _Asset:
     cached = _assets.get(name)
     if cached is None or cached.mtime_ns != mtime_ns:
         body = minified(name, path.read_text(encoding="utf-8"))
-        cached = _Asset(body, hashlib.sha256(body).hexdigest()[:32], mtime_ns)
+        tuning = _settings().compression
+        encoded = {encoding: compression.compress_static(tuning, body, encoding)
+                   for encoding in compression.ENCODINGS}
+        cached = _Asset(body, hashlib.sha256(body).hexdigest()[:32], mtime_ns, encoded)
         _assets[name] = cached
     return cached
 
 
 def _asset_response(name: str) -> Response:
     asset = _load(name)
-    response = Response(asset.body, content_type=_ASSET_TYPES[name])
-    response.set_etag(asset.etag)
+    encoding = compression.choose(
+        _settings().compression, request.headers.get("Accept-Encoding"), len(asset.body))
+    body = asset.encoded[encoding] if encoding else asset.body
+    response = Response(body, content_type=_ASSET_TYPES[name])
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    response.set_etag(compression.encoded_etag(asset.etag, encoding))
     response.headers["Cache-Control"] = f"public, max-age={_settings().widget.max_age_seconds}"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
