@@ -95,3 +95,27 @@ def test_widget_files_are_compressed_once_not_per_request(
         for accept in ("br", "gzip", "br, gzip"):
             assert client.get("/embed.js", headers={"Accept-Encoding": accept}).status_code == 200
     assert sorted(calls) == ["br", "gzip"]
+
+
+def test_a_prepared_widget_costs_no_compression_when_served(
+    app, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What wsgi.py and `serve` do when a worker starts: no reader waits for Brotli 11."""
+    from comments_service import web
+
+    web._assets.clear()
+    calls: list[str] = []
+    real = compression.compress
+
+    def counting(body: bytes, encoding: str, **levels: int) -> bytes:
+        calls.append(encoding)
+        return real(body, encoding, **levels)
+
+    monkeypatch.setattr(compression, "compress", counting)
+    web.prepare_widget(app)
+    assert sorted(calls) == ["br", "br", "gzip", "gzip"]
+    for path in ("/embed.js", "/embed.css"):
+        for accept in ("br", "gzip"):
+            answer = client.get(path, headers={"Accept-Encoding": accept})
+            assert answer.headers["Content-Encoding"] == accept
+    assert len(calls) == 4
