@@ -222,6 +222,28 @@ def one_request(base_url: str, request: Request, timeout_s: float, counter: int 
         conn.close()
 
 
+#: What a client may accept, from nothing (Accept-Encoding: identity) to Brotli.
+WIRE_ENCODINGS = ("identity", "gzip", "br")
+
+
+def wire_bytes(base_url: str, paths: list[str], timeout_s: float) -> dict[str, int]:
+    """Bytes of the bodies of ``paths`` as sent, summed, for each of WIRE_ENCODINGS.
+
+    http.client decodes nothing, so what is counted is what crossed the connection.
+    """
+    sizes = {}
+    for encoding in WIRE_ENCODINGS:
+        total = 0
+        for path in paths:
+            _, status, body = one_request(
+                base_url, Request(path, headers={"Accept-Encoding": encoding}), timeout_s)
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+            total += len(body)
+        sizes[encoding] = total
+    return sizes
+
+
 def single(base_url: str, request: Request, count: int, timeout_s: float,
            budget_s: float) -> Result:
     """Up to `count` requests one after another, stopping early once `budget_s` is spent.

@@ -248,6 +248,7 @@ class Bench:
             for n in self.spec.thread_sizes:
                 self._measure(out, f"page-{n}", server, self.ours[f"page-{n}"])
                 self._sequential(out, f"seq-{n}", server, self.ours[f"page-{n}"], 100, 3)
+            self._compressed(out, server, first)
             for n in self.spec.thread_sizes:
                 page = self.ours[f"page-{n}"]
                 page_url = server.base_url + page.path  # loopback http, built here
@@ -266,6 +267,20 @@ class Bench:
             self._measure(out, "post-comment", server, self.ours["post-comment"])
             self._measure(out, "post-reply", server, self.ours["post-reply"])
         self.built_round(out, backend, url)
+
+    def _compressed(self, out: dict[str, Any], server: servers.Server, first: bool) -> None:
+        """The middle page under load for clients accepting gzip or Brotli; bytes on the wire."""
+        sizes = self.spec.thread_sizes
+        middle = self.ours[f"page-{sizes[len(sizes) // 2]}"]
+        for encoding in ("gzip", "br"):
+            self._measure(out, f"page-middle-{encoding}", server,
+                          replace(middle, headers={"Accept-Encoding": encoding}))
+        if first:
+            for name, paths in (("widget", ["/embed.js", "/embed.css"]), ("page", [middle.path])):
+                sizes_sent = load.wire_bytes(server.base_url, paths, self.plan.timeout_s)
+                for encoding, sent in sizes_sent.items():
+                    out[f"wire-{name}-{encoding}"] = {"bytes": sent}
+                log(f"  {server.name} bytes on the wire, {name}: {sizes_sent}")
 
     def built_round(self, out: dict[str, Any], backend: str, url: str) -> None:
         """The same service with its page cache off: what building a page costs.

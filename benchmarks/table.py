@@ -187,6 +187,13 @@ def row_specs(sizes: Sequence[int], backends: Sequence[str]) -> list[RowSpec]:
                     (ours, f"built-seq-{largest}", "p50_ms"),
                     (ours, f"built-seq-{middle}", "p50_ms"), f"ours at {middle:,}, built"),
         ]
+        specs += [
+            RowSpec(section, f"thread page, {middle:,} comments, {name} accepted: req/s",
+                    "req/s", (ours, f"page-middle-{encoding}", "rps"),
+                    (ours, f"page-{middle}", "rps"), "ours, uncompressed",
+                    Target(">=", 0.9, "≥90% of uncompressed"))
+            for encoding, name in (("gzip", "gzip"), ("br", "Brotli"))
+        ]
         for n in sizes:
             specs.append(RowSpec(
                 section, f"thread page, {n:,} comments, revalidated (304): req/s", "req/s",
@@ -219,6 +226,7 @@ def row_specs(sizes: Sequence[int], backends: Sequence[str]) -> list[RowSpec]:
                     Target("<", 1, "below Isso")),
         ]
         if backend == backends[0]:
+            specs += _wire_specs(ours, middle)
             specs += [
                 RowSpec("widget", "embed.js + CSS, gzipped", "bytes",
                         (ours, "widget", "gzip_bytes"), ("isso", "widget", "gzip_bytes"),
@@ -230,6 +238,20 @@ def row_specs(sizes: Sequence[int], backends: Sequence[str]) -> list[RowSpec]:
             ]
     specs.append(RowSpec("ceiling", "Flask ceiling, small JSON: req/s", "req/s",
                          ("ceiling", "hello", "rps"), None, ""))
+    return specs
+
+
+def _wire_specs(ours: str, middle: int) -> list[RowSpec]:
+    """Bytes on the wire: the widget's files and a page, plain, gzip and Brotli."""
+    specs = []
+    for name, label in (("widget", "embed.js + CSS"),
+                        ("page", f"thread page, {middle:,} comments")):
+        plain = (ours, f"wire-{name}-identity", "bytes")
+        specs.append(RowSpec("bytes on the wire", f"{label}, uncompressed", "bytes", plain,
+                             None, ""))
+        specs += [RowSpec("bytes on the wire", f"{label}, {title}", "bytes",
+                          (ours, f"wire-{name}-{encoding}", "bytes"), plain, "uncompressed")
+                  for encoding, title in (("gzip", "gzip"), ("br", "Brotli"))]
     return specs
 
 

@@ -16,6 +16,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from comments_service import web
 from comments_service.app import create_app
 from comments_service.config import ConfigError, Settings, load_settings, replace_section
 from comments_service.errors import ApiError, SiteNotFound, ValidationFailed
@@ -99,7 +100,10 @@ def serve(host: str | None, port: int | None, workers: int | None, no_migrate: b
         def load(self) -> Flask:
             # Built in each gunicorn worker, after the fork: its own connection pool
             # and, with notifications.worker = "thread", its own outbox worker thread.
-            return _app(settings, with_worker=True)
+            # The widget's files are minified and compressed before the first reader.
+            app = _app(settings, with_worker=True)
+            web.prepare_widget(app)
+            return app
 
     click.echo(f"comments_service on {base_url}  (demo page: {base_url}/demo)")
     Server().run()

@@ -1,4 +1,9 @@
-"""Typed settings: config/default.toml, then an optional TOML file, then COMMENTS_* env.
+"""Typed settings: the packaged defaults, then an optional TOML file, then COMMENTS_* env.
+
+The defaults ship inside the package (comments_service/default.toml, read with
+importlib.resources), so an installed wheel starts from any folder; config/default.toml
+is the same file, kept where operators look for it (tests/test_packaging.py holds the two
+identical).
 
 Every section of ``config/default.toml`` is a frozen dataclass here and every key
 a typed field, so a typo in a file or an environment variable fails at start-up
@@ -15,10 +20,12 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+#: The defaults every setting starts from, as shipped in the package.
+DEFAULT_CONFIG = resources.files("comments_service").joinpath("default.toml")
 ENV_PREFIX = "COMMENTS_"
 
 
@@ -232,6 +239,16 @@ class WidgetSettings:
 
 
 @dataclass(frozen=True)
+class CompressionSettings:
+    enabled: bool
+    min_bytes: int
+    gzip_level: int
+    brotli_quality: int
+    static_gzip_level: int
+    static_brotli_quality: int
+
+
+@dataclass(frozen=True)
 class ImportSettings:
     batch_size: int
     max_body_chars: int
@@ -358,6 +375,7 @@ class Settings:
     limits: LimitSettings
     observability: ObservabilitySettings
     widget: WidgetSettings
+    compression: CompressionSettings
     notifications: NotificationSettings
     smtp: SmtpSettings
     importing: ImportSettings
@@ -480,9 +498,9 @@ def load_settings(
     Raises ConfigError naming the offending key for unknown keys or wrong types.
     """
     environ = os.environ if environ is None else environ
-    with (path or DEFAULT_CONFIG_PATH).open("rb") as fh:
-        merged: dict[str, dict[str, Any]] = {}
-        _merge(merged, tomllib.load(fh), str(path or DEFAULT_CONFIG_PATH))
+    defaults = path or DEFAULT_CONFIG
+    merged: dict[str, dict[str, Any]] = {}
+    _merge(merged, tomllib.loads(defaults.read_text("utf-8")), str(defaults))
     extra = environ.get(f"{ENV_PREFIX}CONFIG")
     if extra:
         try:

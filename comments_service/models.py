@@ -73,6 +73,13 @@ def attach_loaded(session: Session, model: type[_Model], values: Mapping[str, An
     return instance
 
 
+# Ids that leave the service (API answers, Message-IDs, signed links, live events, admin
+# sessions and URLs) must never name a second row. PostgreSQL's identity sequences never
+# hand a number back; SQLite reuses the largest rowid after that row is deleted unless the
+# table is AUTOINCREMENT. Migration 0010_autoincrement rebuilt existing SQLite tables so.
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
+
+
 class CommentStatus(enum.StrEnum):
     VISIBLE = "visible"
     PENDING = "pending"
@@ -126,7 +133,7 @@ class Site(db.Model):
 
 class Thread(db.Model):
     __tablename__ = "threads"
-    __table_args__ = (UniqueConstraint("site_id", "article_key"),)
+    __table_args__ = (UniqueConstraint("site_id", "article_key"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
@@ -176,6 +183,7 @@ class Comment(db.Model):
         # (services/spam.py) looks them up in one query.
         Index("ix_comments_client_recent", "client_hash", "created_at"),
         Index("ix_comments_email_recent", "author_email", "created_at"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -318,6 +326,7 @@ class OutboxMessage(db.Model):
         ),
         # The claim: due pending rows, oldest first; also lists dead rows.
         Index("ix_outbox_due", "status", "next_attempt_at", "id"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -395,6 +404,7 @@ moderator_sites = Table(
 
 class Moderator(db.Model):
     __tablename__ = "moderators"
+    __table_args__ = NEVER_REUSED_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lowercased: the login name.
@@ -430,6 +440,7 @@ class Ban(db.Model):
         ),
         Index("ix_bans_site_client", "site_id", "client_hash"),
         Index("ix_bans_site_email", "site_id", "email_hash"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -452,7 +463,7 @@ class AuditEntry(db.Model):
     touched: the record outlives a purged comment."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_site_id_id", "site_id", "id"),)
+    __table_args__ = (Index("ix_audit_log_site_id_id", "site_id", "id"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
@@ -484,7 +495,7 @@ class ReaderDataRequest(db.Model):
     """
 
     __tablename__ = "reader_data_requests"
-    __table_args__ = (Index("ix_reader_data_requests_expires_at", "expires_at"),)
+    __table_args__ = (Index("ix_reader_data_requests_expires_at", "expires_at"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
@@ -76,6 +77,33 @@ _URL_RE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+
+
+# Characters that show nothing on their own. A body made only of these (and whitespace) is
+# blank to a reader however long it is. Unicode's format characters (Cf: zero-width space,
+# joiners, bidi marks, word joiner, BOM, soft hyphen, tags...) and separators (Z*: every
+# space, no-break ones included) are found by category; the rest are letters or marks that
+# render as nothing: Hangul fillers, the braille blank, the combining grapheme joiner,
+# variation selectors and the Khmer inherent vowels.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+_INVISIBLE_EXTRA = frozenset(
+    {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u034f", "\u17b4", "\u17b5",
+     *map(chr, range(0x180B, 0x1810)), *map(chr, range(0xFE00, 0xFE10)),
+     *map(chr, range(0xE0100, 0xE01F0))}
+)
+
+
+def is_blank(text: str) -> bool:
+    """True when text shows nothing: empty, or only whitespace and invisible characters.
+
+    The one rule for "did the reader write anything" (posts, edits). It only judges: the
+    text itself is kept as typed, so joiners inside words (the ZWJ of an emoji sequence,
+    the ZWNJ of Persian) stay where they are.
+    """
+    return all(
+        char in _INVISIBLE_EXTRA or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+        for char in text
+    )
 
 
 def _is_allowed_url(url: str) -> bool:

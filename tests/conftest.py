@@ -146,6 +146,9 @@ def _empty_tables(app: Flask) -> None:
         else:
             for table in TABLES:
                 db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+            # AUTOINCREMENT tables remember their largest id here: start again from 1,
+            # as PostgreSQL's RESTART IDENTITY does.
+            db.session.execute(text("DELETE FROM sqlite_sequence"))
         db.session.commit()
 
 

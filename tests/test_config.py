@@ -96,9 +96,7 @@ def test_blocked_words_can_be_given_as_a_comma_list_in_the_environment() -> None
 
 
 def test_production_example_loads_and_still_needs_a_secret(tmp_path: Path) -> None:
-    from comments_service.config import DEFAULT_CONFIG_PATH
-
-    example = DEFAULT_CONFIG_PATH.parent / "production.toml"
+    example = Path(__file__).resolve().parent.parent / "config" / "production.toml"
     settings = load_settings(environ={"COMMENTS_CONFIG": str(example)})
     assert settings.is_production
     assert settings.limits.storage_uri.startswith("redis://")

@@ -1,4 +1,4 @@
-"""migrations/versions/0002_abuse_control.py: its indexes come and go with the revision.
+"""migrations/versions/0004_abuse_control.py: its indexes come and go with the revision.
 
 (That the migrated schema equals the models is checked for every revision in
 tests/test_migrations.py on main.)

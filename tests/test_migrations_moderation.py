@@ -1,4 +1,4 @@
-"""migrations/versions/0003_moderation.py: upgrading and downgrading keep existing data.
+"""migrations/versions/0005_moderation.py: upgrading and downgrading keep existing data.
 
 On SQLite with foreign keys enforced, an Alembic "batch" table copy drops the
 old table, and dropping threads would cascade-delete every comment; this test

@@ -5,19 +5,27 @@ A page's ETag is a hash of what the page shows: the site, the thread's id and ve
 moderation action) and the page asked for (sort, cursor, limit, replies, passage).
 The view sets it on every page; ``thread_front.py`` answers matching revalidations,
 and pages already built (``services/page_cache.py``), before Flask.
+
+Pages go out gzip- or Brotli-compressed to clients that accept it (compression.py),
+each encoding with its own ETag (``"<etag>-br"``); both answerers choose the encoding,
+the body and the headers through the functions here, so their answers stay the same.
 """
 
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 from flask import Response
 from sqlalchemy import bindparam, select
+from werkzeug.datastructures import ETags
 from werkzeug.http import quote_etag
 
+from comments_service import compression
 from comments_service.config import Settings
 from comments_service.models import Thread
 from comments_service.schemas import ThreadQuery
+from comments_service.services.page_cache import PageCache
 
 ENDPOINT = "api_v1.get_thread"
 CACHE_CONTROL = "no-cache"
@@ -52,15 +60,52 @@ def thread_etag(page: str, version: int) -> str:
     return hashlib.sha1(f"{page}|{version}".encode(), usedforsecurity=False).hexdigest()[:20]
 
 
-def validator_headers(etag: str) -> list[tuple[str, str]]:
-    """What every answer for a page carries: its ETag, and that browsers must revalidate."""
-    return [("ETag", quote_etag(etag)), ("Cache-Control", CACHE_CONTROL)]
+def validator_headers(etag: str, encoding: str | None = None) -> list[tuple[str, str]]:
+    """What every answer for a page carries: the ETag of its encoding, that browsers must
+    revalidate, and that the answer depends on Accept-Encoding."""
+    return [("ETag", quote_etag(compression.encoded_etag(etag, encoding))),
+            ("Cache-Control", CACHE_CONTROL), compression.VARY]
 
 
-def not_modified(etag: str) -> Response:
-    return Response(status=304, headers=validator_headers(etag))
+def revalidated(settings: Settings, etag: str, if_none_match: ETags,
+                accept_encoding: str | None) -> str | None:
+    """The encoding whose ETag the client holds ("" for the plain body), or None for a 200.
+
+    The page's size is not known before it is built, so the encoding the client would get
+    for a large page and the plain one (a small page's) are both current for this version.
+    """
+    wanted = compression.choose(settings.compression, accept_encoding, size=1 << 62)
+    if wanted and if_none_match.contains(compression.encoded_etag(etag, wanted)):
+        return wanted
+    return "" if if_none_match.contains(etag) else None
 
 
-def page_response(body: bytes, etag: str) -> Response:
-    """A built page (JSON bytes) with its ETag."""
-    return Response(body, mimetype=PAGE_MIMETYPE, headers=validator_headers(etag))
+def encoded_body(settings: Settings, pages: PageCache, page: str, version: int, body: bytes,
+                 accept_encoding: str | None) -> tuple[bytes, str | None]:
+    """The page's body in the encoding this client gets (made once per version), and it."""
+    encoding = compression.choose(settings.compression, accept_encoding, len(body))
+    if encoding is None:
+        return body, None
+    encoded = pages.encoded(page, version, encoding, body, partial(
+        compression.compress_page, settings.compression, encoding=encoding))
+    return encoded, encoding
+
+
+def body_headers(body: bytes, etag: str, encoding: str | None) -> list[tuple[str, str]]:
+    """A page answer's headers, in the order both answerers send them."""
+    headers = [("Content-Type", PAGE_MIMETYPE), ("Content-Length", str(len(body)))]
+    if encoding:
+        headers.append(("Content-Encoding", encoding))
+    return [*headers, *validator_headers(etag, encoding)]
+
+
+def not_modified(etag: str, encoding: str | None) -> Response:
+    return Response(status=304, headers=validator_headers(etag, encoding))
+
+
+def page_response(body: bytes, etag: str, encoding: str | None) -> Response:
+    """A built page (JSON bytes, maybe compressed) with its ETag."""
+    response = Response(body, mimetype=PAGE_MIMETYPE, headers=validator_headers(etag, encoding))
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+    return response

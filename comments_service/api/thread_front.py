@@ -13,8 +13,9 @@ It answers only ``GET /api/v1/sites/<site>/thread`` for a site in the per-proces
 site cache, with a query the view would accept, when the lookup succeeds and the
 ETag matches or the page is cached. Anything else goes to Flask unchanged: no
 header, an unknown site, a bad query (the view's 400), a page not built yet, a
-database error (the view reports it). The ETag, the body, the content type and the
-headers are the view's own (the same functions make them: ``thread_etags.py``, the
+database error (the view reports it). The ETag, the body (compressed for clients that
+accept it, from the cache's compressed copy), the content type and the headers are the
+view's own (the same functions make them: ``thread_etags.py``, the
 request id, CORS for reads, the request metrics), so a reader cannot tell which
 answered; ``tests/api/test_thread_front.py`` compares the two. The answer is written
 to the WSGI server directly and the lookup runs through the DBAPI: werkzeug's
@@ -153,22 +154,35 @@ class ThreadPageFront:
         thread_id, version = state
         page = thread_etags.page_identity(site_id, thread_id, query, limit, replies)
         etag = thread_etags.thread_etag(page, version)
-        if request.if_none_match.contains(etag):
-            answer = Answer(304, thread_etags.validator_headers(etag), b"")
+        accept_encoding = request.headers.get("Accept-Encoding")
+        held = thread_etags.revalidated(self.settings, etag, request.if_none_match,
+                                        accept_encoding)
+        if held is not None:
+            answer = Answer(304, thread_etags.validator_headers(etag, held), b"")
         else:
             body = self.pages.get(page, version)
             if body is None:
                 return None
-            answer = Answer(200, [("Content-Type", thread_etags.PAGE_MIMETYPE),
-                                  ("Content-Length", str(len(body))),
-                                  *thread_etags.validator_headers(etag)], body)
+            body, encoding = thread_etags.encoded_body(self.settings, self.pages, page,
+                                                       version, body, accept_encoding)
+            answer = Answer(200, thread_etags.body_headers(body, etag, encoding), body)
             metrics.THREAD_PAGES.labels("cached").inc()
         answer.headers.append((logs.REQUEST_ID_HEADER, logs.request_id(
             request.headers.get(logs.REQUEST_ID_HEADER, ""))))
         if request.headers.get("Origin"):
-            answer.headers.extend(cors.READ_HEADERS)
+            _add_read_cors(answer.headers)
         metrics.observe(thread_etags.ENDPOINT, "GET", answer.status, started)
         return answer
+
+
+def _add_read_cors(headers: list[tuple[str, str]]) -> None:
+    """CORS for a read, as cors.allow_origin adds it: Origin joins the Vary already sent."""
+    for name, value in cors.READ_HEADERS:
+        at = next((i for i, (held, _) in enumerate(headers) if held == name), None)
+        if at is None:
+            headers.append((name, value))
+        else:
+            headers[at] = (name, f"{headers[at][1]}, {value}")
 
 
 def install(app: Flask, engine: Engine, settings: Settings, sites: SiteCache,

@@ -36,8 +36,11 @@ def get_thread(site_slug: str) -> Response:
         site.id, thread.id if thread else None, query, limit, replies)
     version = thread.version if thread else 0
     etag = thread_etags.thread_etag(page_id, version)
-    if request.if_none_match.contains(etag):
-        return thread_etags.not_modified(etag)
+    settings = context.settings()
+    accept_encoding = request.headers.get("Accept-Encoding")
+    held = thread_etags.revalidated(settings, etag, request.if_none_match, accept_encoding)
+    if held is not None:
+        return thread_etags.not_modified(etag, held)
     pages = context.page_cache()
     body = pages.get(page_id, version)
     if body is not None:
@@ -50,4 +53,7 @@ def get_thread(site_slug: str) -> Response:
         body = jsonify(thread_page_dict(page)).get_data()
         pages.put(page_id, version, body)
         THREAD_PAGES.labels("built").inc()
-    return thread_etags.page_response(body, etag)
+    # Compressed once per page version and encoding, then kept beside the plain body.
+    body, encoding = thread_etags.encoded_body(settings, pages, page_id, version, body,
+                                               accept_encoding)
+    return thread_etags.page_response(body, etag, encoding)

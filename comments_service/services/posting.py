@@ -126,9 +126,12 @@ def _one_line(value: str | None) -> str | None:
 
 
 def clean_body(body: str, rules: CommentSettings, fields: dict[str, str]) -> str:
-    """The body with NULs and stray controls removed; records an error when empty or long."""
+    """The body with NULs and stray controls removed; records an error when blank or long.
+
+    Blank is ``sanitize.is_blank``: nothing but whitespace and invisible characters.
+    """
     body = _CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if not body:
+    if sanitize.is_blank(body):
         fields["body"] = "Write something first."
     elif len(body) > rules.max_body_chars:
         fields["body"] = f"Keep it under {rules.max_body_chars} characters ({len(body)} now)."

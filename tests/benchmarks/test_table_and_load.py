@@ -185,3 +185,26 @@ def test_connections_are_counted_per_process_from_proc() -> None:
             mine = set(servers.socket_inodes(os.getpid()))
             assert len(established) == 1
             assert established <= mine
+
+
+def test_bytes_on_the_wire_rows_compare_each_encoding_with_the_plain_body() -> None:
+    round_ = _round(1000, 10, 2000)
+    round_["ours-sqlite"].update({
+        "wire-widget-identity": {"bytes": 60_000}, "wire-widget-gzip": {"bytes": 18_000},
+        "wire-widget-br": {"bytes": 15_000}, "wire-page-identity": {"bytes": 40_000},
+        "wire-page-gzip": {"bytes": 8_000}, "wire-page-br": {"bytes": 6_000},
+        "page-middle-br": {"rps": 950}, "page-middle-gzip": {"rps": 800},
+    })
+    rows = table.build_rows([round_], table.row_specs([10, 100], ["sqlite"]))
+    assert _row(rows, "embed.js + CSS, Brotli").ratio == 0.25
+    assert _row(rows, "thread page, 100 comments, gzip").ratio == 0.2
+    assert _row(rows, "thread page, 100 comments, uncompressed").ours == [40_000]
+    assert _row(rows, "thread page, 100 comments, Brotli accepted: req/s").met is True
+    assert _row(rows, "thread page, 100 comments, gzip accepted: req/s").met is False
+
+
+def test_wire_bytes_counts_what_each_encoding_sends(tiny_server) -> None:
+    url, _ = tiny_server
+    assert load.wire_bytes(url, ["/", "/"], 5) == {"identity": 4, "gzip": 4, "br": 4}
+    with pytest.raises(RuntimeError):
+        load.wire_bytes(url, ["/missing"], 5)

@@ -53,3 +53,29 @@ def test_a_bound_of_zero_keeps_nothing() -> None:
     cache.put("p", 1, b"")
     assert cache.get("p", 1) is None
     assert cache.stats().pages == 0
+
+
+def test_an_encoded_body_is_made_once_kept_beside_the_page_and_counted() -> None:
+    cache = PageCache(1000)
+    made: list[bytes] = []
+
+    def encode(body: bytes) -> bytes:
+        made.append(body)
+        return body.upper()
+
+    cache.put("p", 3, b"page")
+    assert cache.encoded("p", 3, "br", b"page", encode) == b"PAGE"
+    assert cache.encoded("p", 3, "br", b"page", encode) == b"PAGE"
+    assert made == [b"page"]
+    assert cache.stats().bytes == 8
+    cache.put("p", 4, b"new!")  # a new version drops the old one's encodings with it
+    assert cache.stats().bytes == 4
+    assert cache.encoded("p", 3, "br", b"page", encode) == b"PAGE"  # stale: made, not kept
+    assert cache.stats().bytes == 4
+    assert len(made) == 2
+
+
+def test_an_encoded_body_is_not_kept_for_a_page_that_is_not() -> None:
+    cache = PageCache(0)
+    assert cache.encoded("p", 1, "gzip", b"x", lambda b: b + b) == b"xx"
+    assert cache.stats().bytes == 0
