@@ -193,6 +193,46 @@ def render(markdown: str) -> str:
     return clean(_MARKDOWN.render(markdown.translate(_BIDI_CONTROLS)))
 
 
+# Another system's HTML says some things with tags our allow-list lacks: bold and italic
+# as <b> and <i>, which keep their meaning as <strong> and <em>; and script and style
+# elements, whose content is code, not text a reader wrote (bleach would keep it as
+# text). These rewrites only choose what the cleaner is given: its output is still all
+# that is stored, so every other tag an old system allowed (del, q, cite, abbr, ...)
+# is stripped and its text kept.
+_BOLD_OR_ITALIC = re.compile(r"<(/?)(b|i)(?=[\s>/])[^>]*>", re.IGNORECASE)
+_CODE_ELEMENT = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_STRONGER = {"b": "strong", "i": "em"}
+
+# Markdown as Isso and Commento rendered it: raw inline HTML allowed (the cleaner then
+# keeps only the allow-list), everything else as a reader's Markdown here.
+_IMPORTED_MARKDOWN = _CommentMarkdown(
+    "commonmark", {"html": True, "breaks": True, "linkify": False, "typographer": False}
+).disable([rule for rule in _DISABLED_MARKDOWN_RULES if not rule.startswith("html_")])
+
+
+def clean_imported(html: str) -> str:
+    """``clean`` for HTML another comment system stored (importers).
+
+    Promises what ``clean`` promises; before cleaning, ``<b>``/``<i>`` become
+    ``<strong>``/``<em>`` and script and style elements are dropped with their content.
+    """
+    html = _CODE_ELEMENT.sub("", html)
+    html = _BOLD_OR_ITALIC.sub(lambda match: f"<{match[1]}{_STRONGER[match[2].lower()]}>", html)
+    return clean(html)
+
+
+def render_imported(markdown: str) -> str:
+    """Render Markdown from a system that allowed inline HTML in it (Isso, Commento).
+
+    As ``render``, except that raw HTML tags are read as tags, so what the old system
+    showed as bold, a link or code stays so; ``clean_imported`` then keeps only the
+    allow-list. Blank input gives ``""``.
+    """
+    if not markdown.strip():
+        return ""
+    return clean_imported(_IMPORTED_MARKDOWN.render(markdown.translate(_BIDI_CONTROLS)))
+
+
 @dataclass
 class _TextSink:
     """Plain text being written, with the line breaks it still owes."""

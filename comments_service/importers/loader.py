@@ -95,6 +95,17 @@ class ImportReport:
     websites_dropped: int = 0
     anchors_dropped: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    # Author names longer than [comments] max_name_chars, cut: "comment 12 (on ...)".
+    names_cut: list[str] = field(default_factory=list)
+    # Approved on the old site, pending here: why (a password-protected post) -> count.
+    held: Counter[str] = field(default_factory=Counter)
+    # Article keys of threads created from plain permalinks (/?p=12), which a widget
+    # finds only with data-article or another --key-from.
+    plain_permalinks: list[str] = field(default_factory=list)
+
+
+# WordPress's plain permalinks: a page's path is "/" and its query names the post.
+PLAIN_PERMALINK = re.compile(r"^/\?(?:p|page_id|attachment_id)=\d+$")
 
 
 # ---- field rules ---------------------------------------------------------------
@@ -108,23 +119,6 @@ def _one_line(value: str | None, limit: int) -> str | None:
     return value or None
 
 
-# Another system's HTML says some things with tags our allow-list lacks: bold and italic
-# as <b> and <i>, which keep their meaning as <strong> and <em>; and script and style
-# elements, whose content is code, not text a reader wrote (bleach would keep it as
-# text). These rewrites only choose what the sanitizer is given: its output is still
-# all that is stored.
-_BOLD_OR_ITALIC = re.compile(r"<(/?)(b|i)(?=[\s>/])[^>]*>", re.IGNORECASE)
-_CODE_ELEMENT = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
-_STRONGER = {"b": "strong", "i": "em"}
-
-
-def _with_meaning(html: str) -> str:
-    html = _CODE_ELEMENT.sub("", html)
-    return _BOLD_OR_ITALIC.sub(
-        lambda match: f"<{match[1]}{_STRONGER[match[2].lower()]}>", html
-    )
-
-
 def bodies(body: Body, rules: CommentSettings) -> tuple[str, str]:
     """(body_markdown, body_html) for a source body, through the one sanitizer.
 
@@ -133,10 +127,12 @@ def bodies(body: Body, rules: CommentSettings) -> tuple[str, str]:
     """
     # clean_body's error messages are for readers (empty, too long): not used here.
     if body.html is not None:
-        html = sanitize.clean(_with_meaning(clean_body(body.html, rules, {})))
+        html = sanitize.clean_imported(clean_body(body.html, rules, {}))
         markdown = body.markdown if body.markdown is not None else sanitize.to_text(html)
         return clean_body(markdown, rules, {}), html
     markdown = clean_body(body.markdown or "", rules, {})
+    if body.markdown_has_html:
+        return markdown, sanitize.render_imported(markdown)
     return markdown, sanitize.render(markdown)
 
 
@@ -242,7 +238,8 @@ class _Writer:
         self._restore_reply_to(batch_size)
 
     def _skip(self, row: sqlite3.Row, reason: str) -> None:
-        self.report.skipped.append(Skipped(row["source_id"], reason))
+        where = self.staging.where(row["thread_source_id"])
+        self.report.skipped.append(Skipped(row["source_id"], reason, where))
 
     def _existing(self, keys: list[str]) -> dict[str, tuple[int, str, int]]:
         rows = self.session.execute(
@@ -284,6 +281,8 @@ class _Writer:
                 thread.is_locked = True
             self.session.flush()
             self.report.threads_created += 1
+            if PLAIN_PERMALINK.match(key):
+                self.report.plain_permalinks.append(key)
         self.staging.db.execute(
             "UPDATE thread SET db_id = ? WHERE source_id = ?", (thread.id, source_id)
         )
@@ -310,11 +309,18 @@ class _Writer:
         else:
             raw_name = _one_line(fields["author_name"], rules.max_name_chars)
             name = raw_name or rules.anonymous_name
+            self._check_name(row, fields["author_name"])
+            if fields.get("held_because") and status == CommentStatus.PENDING.value:
+                self.report.held[fields["held_because"]] += 1
             email = self._email(fields["author_email"])
             website, problem = clean_web_url(fields["author_website"], rules.max_website_chars)
             if problem:
                 self.report.websites_dropped += 1
-            markdown, html = bodies(Body(html=fields["html"], markdown=fields["markdown"]), rules)
+            markdown, html = bodies(
+                Body(html=fields["html"], markdown=fields["markdown"],
+                     markdown_has_html=bool(fields.get("markdown_has_html"))),
+                rules,
+            )
             seed = avatar_seed(self.secret, email, raw_name, client_hash)
         edited_at = fields["edited_at"]
         score = int(fields["score"])
@@ -355,6 +361,16 @@ class _Writer:
         }
         return _NewComment(seq=row["seq"], values=values, parent_path=parent_path,
                            anchor=anchor)
+
+    def _check_name(self, row: sqlite3.Row, value: str | None) -> None:
+        """Report a name that the cap cuts: an import changes nothing silently."""
+        whole = _one_line(value, len(value or "") + 1)
+        if whole is not None and len(whole) > self.rules.max_name_chars:
+            where = self.staging.where(row["thread_source_id"])
+            self.report.names_cut.append(
+                f"comment {row['source_id']} ({where}): author name of {len(whole)}"
+                f" characters cut to {self.rules.max_name_chars}"
+            )
 
     def _email(self, value: str | None) -> str | None:
         email = _one_line(value, 10 * self.rules.max_email_chars)
