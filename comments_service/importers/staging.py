@@ -141,7 +141,7 @@ class Staging:
             "SELECT title, url FROM thread WHERE source_id = ?", (thread_source_id,)
         ).fetchone()
         if row is None or not (row["title"] or row["url"]):
-            return f"in thread {thread_source_id}, not in the file"
+            return f"in thread {thread_source_id}"
         title = f"“{row['title']}” " if row["title"] else ""
         return f"on {title}{row['url'] or 'thread ' + thread_source_id}".strip()
 
