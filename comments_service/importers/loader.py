@@ -242,12 +242,24 @@ class _Writer:
         self.report.skipped.append(Skipped(row["source_id"], reason, where))
 
     def _existing(self, keys: list[str]) -> dict[str, tuple[int, str, int]]:
+        """The batch's comments that the site has already: one index look-up per key.
+
+        Joined to threads in one statement, SQLite's planner walked every thread of
+        the site and looked each key up in each (55 s to re-import 32,000 comments
+        into 320 threads); the unique (import_key, thread_id) index answers a key
+        alone, and the site's own threads are then told apart by id.
+        """
         rows = self.session.execute(
             select(Comment.import_key, Comment.id, Comment.path, Comment.thread_id)
-            .join(Thread, Thread.id == Comment.thread_id)
-            .where(Thread.site_id == self.site.id, Comment.import_key.in_(keys))
-        )
-        return {key: (ident, path, thread) for key, ident, path, thread in rows}
+            .where(Comment.import_key.in_(keys))
+        ).all()
+        if not rows:
+            return {}
+        own = set(self.session.scalars(
+            select(Thread.id).where(
+                Thread.site_id == self.site.id, Thread.id.in_({row[3] for row in rows}))
+        ))
+        return {key: (ident, path, thread) for key, ident, path, thread in rows if thread in own}
 
     def _thread_id(self, source_id: str, first_comment_at: datetime) -> int | str:
         """The database id of a staged thread (created on first use), or why it has none."""
