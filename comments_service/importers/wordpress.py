@@ -15,6 +15,7 @@ into one site never take each other's comments for their own.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,10 +73,18 @@ _NOT_PUBLIC = {
 }
 
 
-def _wxr(element: Element) -> str | None:
-    """The local name of a ``wp:`` element (any export version), else None."""
-    namespace, local = split_tag(element.tag)
+@functools.lru_cache(maxsize=256)  # bounded: a hostile file may use any tag
+def _wxr_name(tag: str) -> str | None:
+    namespace, local = split_tag(tag)
     return local if _WXR_NAMESPACE.match(namespace) else None
+
+
+def _wxr(element: Element) -> str | None:
+    """The local name of a ``wp:`` element (any export version), else None.
+
+    Cached by tag: an export has a few dozen distinct tags and millions of elements.
+    """
+    return _wxr_name(element.tag)
 
 
 def _wp(element: Element, name: str) -> str | None:
