@@ -28,7 +28,7 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,7 +40,9 @@ from sqlalchemy.orm import Session
 from comments_service import sanitize
 from comments_service.clients import hash_address
 from comments_service.config import CommentSettings, ImportSettings
+from comments_service.importers.present import already_present
 from comments_service.importers.records import Body, Record, Skipped
+from comments_service.importers.report import PLAIN_PERMALINK, ImportReport
 from comments_service.importers.staging import Staging, stage
 from comments_service.models import (
     Comment,
@@ -81,31 +83,6 @@ class _NoProgress:
 
     def written(self, count: int) -> None:
         pass
-
-
-@dataclass
-class ImportReport:
-    """What an import did: counts, and every item it left out with the reason."""
-
-    threads_created: int = 0
-    comments_imported: int = 0
-    already_present: int = 0
-    imported_by_status: Counter[str] = field(default_factory=Counter)
-    emails_dropped: int = 0
-    websites_dropped: int = 0
-    anchors_dropped: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    # Author names longer than [comments] max_name_chars, cut: "comment 12 (on ...)".
-    names_cut: list[str] = field(default_factory=list)
-    # Approved on the old site, pending here: why (a password-protected post) -> count.
-    held: Counter[str] = field(default_factory=Counter)
-    # Article keys of threads created from plain permalinks (/?p=12), which a widget
-    # finds only with data-article or another --key-from.
-    plain_permalinks: list[str] = field(default_factory=list)
-
-
-# WordPress's plain permalinks: a page's path is "/" and its query names the post.
-PLAIN_PERMALINK = re.compile(r"^/\?(?:p|page_id|attachment_id)=\d+$")
 
 
 # ---- field rules ---------------------------------------------------------------
@@ -240,26 +217,6 @@ class _Writer:
     def _skip(self, row: sqlite3.Row, reason: str) -> None:
         where = self.staging.where(row["thread_source_id"])
         self.report.skipped.append(Skipped(row["source_id"], reason, where))
-
-    def _existing(self, keys: list[str]) -> dict[str, tuple[int, str, int]]:
-        """The batch's comments that the site has already: one index look-up per key.
-
-        Joined to threads in one statement, SQLite's planner walked every thread of
-        the site and looked each key up in each (55 s to re-import 32,000 comments
-        into 320 threads); the unique (import_key, thread_id) index answers a key
-        alone, and the site's own threads are then told apart by id.
-        """
-        rows = self.session.execute(
-            select(Comment.import_key, Comment.id, Comment.path, Comment.thread_id)
-            .where(Comment.import_key.in_(keys))
-        ).all()
-        if not rows:
-            return {}
-        own = set(self.session.scalars(
-            select(Thread.id).where(
-                Thread.site_id == self.site.id, Thread.id.in_({row[3] for row in rows}))
-        ))
-        return {key: (ident, path, thread) for key, ident, path, thread in rows if thread in own}
 
     def _thread_id(self, source_id: str, first_comment_at: datetime) -> int | str:
         """The database id of a staged thread (created on first use), or why it has none."""
@@ -397,7 +354,7 @@ class _Writer:
             return None
 
     def _write_batch(self, rows: list[sqlite3.Row]) -> None:
-        existing = self._existing([row["import_key"] for row in rows])
+        existing = already_present(self.session, self.site.id, self.staging, rows)
         threads: dict[str, int | str] = {}
         new: list[_NewComment] = []
         placed: list[tuple[int, str, int, int, int]] = []  # db id, path, thread, is_new, seq

@@ -3,6 +3,7 @@ never by walking the site's threads (issue 17: 55 s to re-import 32,000 comments
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from sqlalchemy import event
@@ -42,3 +43,28 @@ def test_reimport_looks_each_key_up_in_the_import_key_index(app, session, site_r
         assert steps[0].startswith("SEARCH comments USING"), steps
         assert "(import_key=?)" in steps[0], steps
         assert not any("threads" in step for step in steps), steps
+
+
+def test_comments_imported_before_sources_joined_the_key_are_still_recognised(
+    app, session, site_row
+):
+    text = (DATA / "wordpress.xml").read_text(encoding="utf-8")
+    without_site = text.replace("<link>https://wp.example</link>", "").replace(
+        "<wp:base_blog_url>https://wp.example</wp:base_blog_url>", "")
+    # As an import made by the previous version stored them: "wordpress:101".
+    old = run_import(app, session, site_row, read_wordpress(io.BytesIO(without_site.encode())))
+    assert old.comments_imported == 8
+    with (DATA / "wordpress.xml").open("rb") as source:
+        again = run_import(app, session, site_row, read_wordpress(source))
+    assert (again.comments_imported, again.already_present) == (0, 8)
+
+
+def test_a_legacy_key_in_another_article_is_another_comment(app, session, site_row):
+    text = (DATA / "wordpress.xml").read_text(encoding="utf-8")
+    without_site = text.replace("<link>https://wp.example</link>", "").replace(
+        "<wp:base_blog_url>https://wp.example</wp:base_blog_url>", "")
+    run_import(app, session, site_row, read_wordpress(io.BytesIO(without_site.encode())))
+    other_blog = text.replace("wp.example", "other.example").replace(
+        "/ueber-uns/", "/about/").replace("?p=12", "?p=13")
+    second = run_import(app, session, site_row, read_wordpress(io.BytesIO(other_blog.encode())))
+    assert (second.comments_imported, second.already_present) == (8, 0)
