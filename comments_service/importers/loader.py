@@ -68,6 +68,8 @@ log = logging.getLogger(__name__)
 # As services/posting.py: no control characters in one-line fields.
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
+# Distinct email addresses whose validation an import remembers (about 100 bytes each).
+_EMAILS_REMEMBERED = 10_000
 
 class LoadProgress(Protocol):
     """What the loader tells a progress display while it writes."""
@@ -199,6 +201,7 @@ class _Writer:
         self.rules = rules
         self.secret = secret
         self.report = report
+        self._emails: dict[str, str | None] = {}
 
     def run(self, batch_size: int, progress: LoadProgress) -> None:
         db = self.staging.db
@@ -345,13 +348,21 @@ class _Writer:
         email = _one_line(value, 10 * self.rules.max_email_chars)
         if email is None:
             return None
-        try:
-            if len(email) > self.rules.max_email_chars:
-                raise EmailNotValidError("too long")
-            return validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
+        # A commenter's address comes back comment after comment; validating it is
+        # the slowest field rule, so each distinct address is validated once.
+        if email not in self._emails:
+            if len(self._emails) >= _EMAILS_REMEMBERED:  # memory stays flat
+                self._emails.clear()
+            try:
+                if len(email) > self.rules.max_email_chars:
+                    raise EmailNotValidError("too long")
+                self._emails[email] = validate_email(
+                    email, check_deliverability=False).normalized
+            except EmailNotValidError:
+                self._emails[email] = None
+        if self._emails[email] is None:
             self.report.emails_dropped += 1
-            return None
+        return self._emails[email]
 
     def _write_batch(self, rows: list[sqlite3.Row]) -> None:
         existing = already_present(self.session, self.site.id, self.staging, rows)
