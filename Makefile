@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-imports clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ $(ISSO_VENV)/.installed: benchmarks/requirements-isso.txt
 ## (BENCH_ARGS="--rounds 1 --tiny" for a smoke run; COMMENTS_BENCH_POSTGRES_URL adds PostgreSQL)
 bench: $(BENCH_VENV)/.installed $(ISSO_VENV)/.installed
 	$(BENCH_VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
+
+## make bench-imports: only the import rows (32,000 WordPress comments, then again); a
+## minute or two, no servers (BENCH_ARGS="--tiny" imports 2,000)
+bench-imports: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python -m benchmarks.run --imports-only $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

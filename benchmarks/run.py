@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import load, seed, servers, table, widget
+from benchmarks import import_speed, load, seed, servers, table, widget
 from benchmarks.load import LoadPlan, Request
 from comments_service.config import load_settings
 
@@ -340,6 +340,27 @@ class Bench:
             self._measure(out, "counts-50", server, self.isso["counts-50"])
             self._measure(out, "counts-1", server, self.isso["counts-1"])
 
+    def imports(self, measured: Measurements) -> None:
+        """Issue 17's rows, once per run (after the rounds: on PostgreSQL the import
+        wipes the database it is given)."""
+        comments = 2_000 if self.args.tiny else import_speed.COMMENTS
+        measured["budget"] = import_speed.budget()
+        for backend, url in self.backends():
+            log(f"imports: {comments:,} WordPress comments into {backend}")
+            folder = self.work / f"imports-{backend}"
+            folder.mkdir(exist_ok=True)
+            try:
+                result = import_speed.measure(
+                    folder, None if backend == "sqlite" else url, comments)
+            except Exception as exc:  # noqa: BLE001 - one failed row must not sink the run
+                log(f"  imports on {backend}: FAILED {exc}")
+                continue
+            out = measured.setdefault(f"ours-{backend}", {})
+            out["import-wordpress"] = result["import"]
+            out["reimport-wordpress"] = result["reimport"]
+            for key, entry in result.items():
+                log(f"  {key}: {entry['seconds']:.1f} s ({entry['note']})")
+
     def round(self, number: int) -> Measurements:
         measured: Measurements = {}
         log(f"round {number}: ceiling")
@@ -389,6 +410,27 @@ def describe(payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def imports_only(args: argparse.Namespace) -> int:
+    """Just the import rows: measure, print the table and the targets; write nothing."""
+    work = Path(tempfile.mkdtemp(prefix="comments-bench-imports-"))
+    try:
+        bench = Bench(args, work)
+        measured: Measurements = {}
+        bench.imports(measured)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    comments = 2_000 if args.tiny else import_speed.COMMENTS
+    backends = [name for name, _ in bench.backends()]
+    rows = table.build_rows([measured], table.import_row_specs(backends, comments))
+    print()
+    print(table.render_text(rows))
+    print()
+    print("Targets:")
+    for line in table.targets_summary(rows):
+        print("  " + line)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -406,11 +448,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results-dir", default=str(RESULTS_DIR))
     parser.add_argument("--results-md", default=str(RESULTS_MD))
     parser.add_argument("--keep-data", action="store_true", help="keep the databases")
+    parser.add_argument("--imports-only", action="store_true",
+                        help="only the import rows (issue 17): a quick smoke, no servers")
     args = parser.parse_args(argv)
     args.seconds = min(args.seconds, 10)
     servers.THREADS = args.threads
     started = time.perf_counter()
 
+    if args.imports_only:
+        return imports_only(args)
     if not ensure_debian_package("wrk", "wrk"):
         log("wrk not to be had: using the Python load generator")
     if not ensure_debian_package(str(widget.CHROMIUM), "chromium"):
@@ -450,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
             bench.browser = stack.enter_context(widget.browser())
             for number in range(1, args.rounds + 1):
                 rounds.append(bench.round(number))
+            bench.imports(rounds[0])
     except Exception:  # noqa: BLE001 - report, show the servers' logs, clean up
         traceback.print_exc()
         for log_file in sorted(work.glob("*.log")):
@@ -462,7 +509,8 @@ def main(argv: list[str] | None = None) -> int:
 
     payload["elapsed_s"] = time.perf_counter() - started
     backends = [name for name, _ in bench.backends()]
-    rows = table.build_rows(rounds, table.row_specs(bench.spec.thread_sizes, backends))
+    rows = table.build_rows(rounds, table.row_specs(
+        bench.spec.thread_sizes, backends, 2_000 if args.tiny else import_speed.COMMENTS))
     payload["rounds_raw"] = rounds
     payload["rows"] = [row.as_dict() for row in rows]
     text = table.render_text(rows)

@@ -124,7 +124,8 @@ def build_rows(rounds: Sequence[Round], specs: Sequence[RowSpec]) -> list[Row]:
 # ---- which rows ---------------------------------------------------------------
 
 
-def row_specs(sizes: Sequence[int], backends: Sequence[str]) -> list[RowSpec]:
+def row_specs(sizes: Sequence[int], backends: Sequence[str],
+              import_comments: int = 32_000) -> list[RowSpec]:
     """Every row, for the thread sizes measured and each of our backends."""
     specs: list[RowSpec] = []
     middle = sizes[len(sizes) // 2]
@@ -238,6 +239,25 @@ def row_specs(sizes: Sequence[int], backends: Sequence[str]) -> list[RowSpec]:
             ]
     specs.append(RowSpec("ceiling", "Flask ceiling, small JSON: req/s", "req/s",
                          ("ceiling", "hello", "rps"), None, ""))
+    return specs + import_row_specs(backends, import_comments)
+
+
+def import_row_specs(backends: Sequence[str], comments: int = 32_000) -> list[RowSpec]:
+    """Issue 17: importing a WordPress export and re-importing it (benchmarks/import_speed.py),
+    against the issue's bound of 15 s ("budget" in the measurements); target: at most half."""
+    specs = []
+    target = Target("<=", 0.5, "well under 15 s (≤ half)")
+    for backend in backends:
+        ours = f"ours-{backend}"
+        name = "SQLite" if backend == "sqlite" else "PostgreSQL"
+        specs += [
+            RowSpec("imports", f"import {comments:,} WordPress comments, {name}", "s",
+                    (ours, "import-wordpress", "seconds"), ("budget", "import", "seconds"),
+                    "bound of 15 s", target),
+            RowSpec("imports", f"re-import them (all already present), {name}", "s",
+                    (ours, "reimport-wordpress", "seconds"), ("budget", "import", "seconds"),
+                    "bound of 15 s", target),
+        ]
     return specs
 
 

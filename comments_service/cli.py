@@ -7,6 +7,7 @@ import contextlib
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,15 @@ from comments_service.app import create_app
 from comments_service.config import ConfigError, Settings, load_settings, replace_section
 from comments_service.errors import ApiError, SiteNotFound, ValidationFailed
 from comments_service.extensions import db
-from comments_service.importers import disqus, isso, jsonfile, loader, wordpress
+from comments_service.importers import (
+    commento,
+    disqus,
+    isso,
+    jsonfile,
+    loader,
+    remark42,
+    wordpress,
+)
 from comments_service.importers.loader import ImportReport
 from comments_service.importers.records import ImportFileError, KeyFrom, Record
 from comments_service.models import Site
@@ -349,8 +358,36 @@ def _show_report(report: ImportReport) -> None:
             f"left out as invalid: {report.emails_dropped} email addresses, "
             f"{report.websites_dropped} websites, {report.anchors_dropped} passage anchors"
         )
+    for reason, count in sorted(report.held.items()):
+        click.echo(
+            f"held for moderation: {count} comments approved on {reason}, which no visitor "
+            "could read (--publish-protected shows them)"
+        )
+    for line in report.names_cut:
+        click.echo(f"name cut: {line}")
+    if report.plain_permalinks:
+        shown = ", ".join(report.plain_permalinks[:3])
+        more = len(report.plain_permalinks) - 3
+        click.echo(
+            f"plain permalinks: {len(report.plain_permalinks)} threads are keyed by the "
+            f"post's query ({shown}{f', and {more} more' if more > 0 else ''}). The widget "
+            "keys a page by its path, which is / for all of them: embed it there with the "
+            f'key, as in <div id="comments" data-article="{report.plain_permalinks[0]}">, '
+            "or import with --key-from identifier and give the post's id as data-article."
+        )
     for item in report.skipped:
-        click.echo(f"skipped {item.source_id}: {item.reason}")
+        click.echo(f"skipped {item.describe()}")
+
+
+def _nothing_imported(report: ImportReport) -> str | None:
+    """Why an import that wrote nothing and found nothing already there failed, or None."""
+    if report.comments_imported or report.already_present:
+        return None
+    if not report.skipped:
+        return "nothing to import: the file holds no comments"
+    reasons = Counter(item.reason for item in report.skipped)
+    common = "; ".join(f"{n} x {reason}" for reason, n in reasons.most_common(3))
+    return f"nothing imported: all {len(report.skipped)} comments were skipped ({common})"
 
 
 def _run_import(
@@ -395,6 +432,9 @@ def _run_import(
                 if writing is not None:
                     writing.close()
     _show_report(report)
+    failure = _nothing_imported(report)
+    if failure is not None:
+        raise click.ClickException(f"{path}: {failure}")
 
 
 _FILE = click.argument(
@@ -411,11 +451,28 @@ _KEY_FROM = click.option(
 )
 
 
+_SOURCE = click.option(
+    "--source",
+    "source",
+    default=None,
+    metavar="NAME",
+    help="Name of the exported site in the import keys (default: the site's URL or, for "
+    "Isso, its install). Give each blog its own when several go into one site.",
+)
+_PUBLISH_PROTECTED = click.option(
+    "--publish-protected",
+    is_flag=True,
+    help="Show comments of password-protected, private and draft posts at once "
+    "(default: they arrive pending, for moderators).",
+)
+
+
 @main.group("import")
 def import_group() -> None:
-    """Import comments from Disqus, WordPress, Isso, or an export of this service.
+    """Import comments from Disqus, WordPress, Isso, Remark42, Commento, or our export.
 
-    Running the same import again adds nothing; every skipped item is listed.
+    Running the same import again adds nothing; every skipped item is listed. An
+    import that writes nothing and finds nothing already there exits non-zero.
     """
 
 
@@ -432,20 +489,49 @@ def import_disqus(file: Path, slug: str, key_from: str) -> None:
 @_FILE
 @_SITE
 @_KEY_FROM
-def import_wordpress(file: Path, slug: str, key_from: str) -> None:
-    """Import a WordPress export (WXR) into a site; identifier = the post's wp:post_id."""
-    _run_import(slug, file, lambda source: wordpress.read_wordpress(source, KeyFrom(key_from)))
+@_SOURCE
+@_PUBLISH_PROTECTED
+def import_wordpress(
+    file: Path, slug: str, key_from: str, source: str | None, publish_protected: bool
+) -> None:
+    """Import a WordPress or WordPress.com export (WXR); identifier = the post's wp:post_id."""
+    _run_import(slug, file, lambda stream: wordpress.read_wordpress(
+        stream, KeyFrom(key_from), source_label=source, publish_protected=publish_protected))
 
 
 @import_group.command("isso")
 @_FILE
 @_SITE
 @_KEY_FROM
-def import_isso(file: Path, slug: str, key_from: str) -> None:
+@_SOURCE
+def import_isso(file: Path, slug: str, key_from: str, source: str | None) -> None:
     """Import an Isso database (its SQLite file, read-only) into a site."""
     _run_import(
-        slug, file, lambda path: isso.read_isso(path, KeyFrom(key_from)), opens_file=False
+        slug, file, lambda path: isso.read_isso(path, KeyFrom(key_from), source_label=source),
+        opens_file=False,
     )
+
+
+@import_group.command("remark42")
+@_FILE
+@_SITE
+@_KEY_FROM
+@_SOURCE
+def import_remark42(file: Path, slug: str, key_from: str, source: str | None) -> None:
+    """Import a Remark42 backup (the file `remark42 backup` writes, gzipped or not)."""
+    _run_import(slug, file, lambda stream: remark42.read_remark42(
+        stream, KeyFrom(key_from), source_label=source))
+
+
+@import_group.command("commento")
+@_FILE
+@_SITE
+@_KEY_FROM
+@_SOURCE
+def import_commento(file: Path, slug: str, key_from: str, source: str | None) -> None:
+    """Import a Commento data export (JSON, gzipped or not); identifier = the page path."""
+    _run_import(slug, file, lambda stream: commento.read_commento(
+        stream, KeyFrom(key_from), source_label=source))
 
 
 @import_group.command("json")

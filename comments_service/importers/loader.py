@@ -28,7 +28,7 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,7 +40,9 @@ from sqlalchemy.orm import Session
 from comments_service import sanitize
 from comments_service.clients import hash_address
 from comments_service.config import CommentSettings, ImportSettings
+from comments_service.importers.present import already_present
 from comments_service.importers.records import Body, Record, Skipped
+from comments_service.importers.report import PLAIN_PERMALINK, ImportReport
 from comments_service.importers.staging import Staging, stage
 from comments_service.models import (
     Comment,
@@ -66,6 +68,8 @@ log = logging.getLogger(__name__)
 # As services/posting.py: no control characters in one-line fields.
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
+# Distinct email addresses whose validation an import remembers (about 100 bytes each).
+_EMAILS_REMEMBERED = 10_000
 
 class LoadProgress(Protocol):
     """What the loader tells a progress display while it writes."""
@@ -83,20 +87,6 @@ class _NoProgress:
         pass
 
 
-@dataclass
-class ImportReport:
-    """What an import did: counts, and every item it left out with the reason."""
-
-    threads_created: int = 0
-    comments_imported: int = 0
-    already_present: int = 0
-    imported_by_status: Counter[str] = field(default_factory=Counter)
-    emails_dropped: int = 0
-    websites_dropped: int = 0
-    anchors_dropped: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-
-
 # ---- field rules ---------------------------------------------------------------
 
 
@@ -108,23 +98,6 @@ def _one_line(value: str | None, limit: int) -> str | None:
     return value or None
 
 
-# Another system's HTML says some things with tags our allow-list lacks: bold and italic
-# as <b> and <i>, which keep their meaning as <strong> and <em>; and script and style
-# elements, whose content is code, not text a reader wrote (bleach would keep it as
-# text). These rewrites only choose what the sanitizer is given: its output is still
-# all that is stored.
-_BOLD_OR_ITALIC = re.compile(r"<(/?)(b|i)(?=[\s>/])[^>]*>", re.IGNORECASE)
-_CODE_ELEMENT = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
-_STRONGER = {"b": "strong", "i": "em"}
-
-
-def _with_meaning(html: str) -> str:
-    html = _CODE_ELEMENT.sub("", html)
-    return _BOLD_OR_ITALIC.sub(
-        lambda match: f"<{match[1]}{_STRONGER[match[2].lower()]}>", html
-    )
-
-
 def bodies(body: Body, rules: CommentSettings) -> tuple[str, str]:
     """(body_markdown, body_html) for a source body, through the one sanitizer.
 
@@ -133,10 +106,12 @@ def bodies(body: Body, rules: CommentSettings) -> tuple[str, str]:
     """
     # clean_body's error messages are for readers (empty, too long): not used here.
     if body.html is not None:
-        html = sanitize.clean(_with_meaning(clean_body(body.html, rules, {})))
+        html = sanitize.clean_imported(clean_body(body.html, rules, {}))
         markdown = body.markdown if body.markdown is not None else sanitize.to_text(html)
         return clean_body(markdown, rules, {}), html
     markdown = clean_body(body.markdown or "", rules, {})
+    if body.markdown_has_html:
+        return markdown, sanitize.render_imported(markdown)
     return markdown, sanitize.render(markdown)
 
 
@@ -226,6 +201,7 @@ class _Writer:
         self.rules = rules
         self.secret = secret
         self.report = report
+        self._emails: dict[str, str | None] = {}
 
     def run(self, batch_size: int, progress: LoadProgress) -> None:
         db = self.staging.db
@@ -242,15 +218,8 @@ class _Writer:
         self._restore_reply_to(batch_size)
 
     def _skip(self, row: sqlite3.Row, reason: str) -> None:
-        self.report.skipped.append(Skipped(row["source_id"], reason))
-
-    def _existing(self, keys: list[str]) -> dict[str, tuple[int, str, int]]:
-        rows = self.session.execute(
-            select(Comment.import_key, Comment.id, Comment.path, Comment.thread_id)
-            .join(Thread, Thread.id == Comment.thread_id)
-            .where(Thread.site_id == self.site.id, Comment.import_key.in_(keys))
-        )
-        return {key: (ident, path, thread) for key, ident, path, thread in rows}
+        where = self.staging.where(row["thread_source_id"])
+        self.report.skipped.append(Skipped(row["source_id"], reason, where))
 
     def _thread_id(self, source_id: str, first_comment_at: datetime) -> int | str:
         """The database id of a staged thread (created on first use), or why it has none."""
@@ -284,6 +253,8 @@ class _Writer:
                 thread.is_locked = True
             self.session.flush()
             self.report.threads_created += 1
+            if PLAIN_PERMALINK.match(key):
+                self.report.plain_permalinks.append(key)
         self.staging.db.execute(
             "UPDATE thread SET db_id = ? WHERE source_id = ?", (thread.id, source_id)
         )
@@ -310,11 +281,18 @@ class _Writer:
         else:
             raw_name = _one_line(fields["author_name"], rules.max_name_chars)
             name = raw_name or rules.anonymous_name
+            self._check_name(row, fields["author_name"])
+            if fields.get("held_because") and status == CommentStatus.PENDING.value:
+                self.report.held[fields["held_because"]] += 1
             email = self._email(fields["author_email"])
             website, problem = clean_web_url(fields["author_website"], rules.max_website_chars)
             if problem:
                 self.report.websites_dropped += 1
-            markdown, html = bodies(Body(html=fields["html"], markdown=fields["markdown"]), rules)
+            markdown, html = bodies(
+                Body(html=fields["html"], markdown=fields["markdown"],
+                     markdown_has_html=bool(fields.get("markdown_has_html"))),
+                rules,
+            )
             seed = avatar_seed(self.secret, email, raw_name, client_hash)
         edited_at = fields["edited_at"]
         score = int(fields["score"])
@@ -356,20 +334,38 @@ class _Writer:
         return _NewComment(seq=row["seq"], values=values, parent_path=parent_path,
                            anchor=anchor)
 
+    def _check_name(self, row: sqlite3.Row, value: str | None) -> None:
+        """Report a name that the cap cuts: an import changes nothing silently."""
+        whole = _one_line(value, len(value or "") + 1)
+        if whole is not None and len(whole) > self.rules.max_name_chars:
+            where = self.staging.where(row["thread_source_id"])
+            self.report.names_cut.append(
+                f"comment {row['source_id']} ({where}): author name of {len(whole)}"
+                f" characters cut to {self.rules.max_name_chars}"
+            )
+
     def _email(self, value: str | None) -> str | None:
         email = _one_line(value, 10 * self.rules.max_email_chars)
         if email is None:
             return None
-        try:
-            if len(email) > self.rules.max_email_chars:
-                raise EmailNotValidError("too long")
-            return validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
+        # A commenter's address comes back comment after comment; validating it is
+        # the slowest field rule, so each distinct address is validated once.
+        if email not in self._emails:
+            if len(self._emails) >= _EMAILS_REMEMBERED:  # memory stays flat
+                self._emails.clear()
+            try:
+                if len(email) > self.rules.max_email_chars:
+                    raise EmailNotValidError("too long")
+                self._emails[email] = validate_email(
+                    email, check_deliverability=False).normalized
+            except EmailNotValidError:
+                self._emails[email] = None
+        if self._emails[email] is None:
             self.report.emails_dropped += 1
-            return None
+        return self._emails[email]
 
     def _write_batch(self, rows: list[sqlite3.Row]) -> None:
-        existing = self._existing([row["import_key"] for row in rows])
+        existing = already_present(self.session, self.site.id, self.staging, rows)
         threads: dict[str, int | str] = {}
         new: list[_NewComment] = []
         placed: list[tuple[int, str, int, int, int]] = []  # db id, path, thread, is_new, seq

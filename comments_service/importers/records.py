@@ -9,8 +9,11 @@ idempotency: the loader does, the same way for every source.
 from __future__ import annotations
 
 import enum
+import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 from urllib.parse import urlsplit
 
 from comments_service.models import CommentStatus
@@ -43,6 +46,9 @@ class Body:
 
     html: str | None = None
     markdown: str | None = None
+    # The source rendered its Markdown with a small set of raw HTML tags allowed
+    # (Isso, Commento): those tags keep their meaning (sanitize.render_imported).
+    markdown_has_html: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,14 +94,23 @@ class CommentRecord:
     upvotes: int | None = None
     downvotes: int | None = None
     anchor: dict[str, str] | None = None
+    # Why an approved comment arrives pending instead ("a password-protected post"):
+    # its page was not public on the old site. Counted in the import report.
+    held_because: str | None = None
 
 
 @dataclass(frozen=True)
 class Skipped:
-    """An item left out of the import, and why."""
+    """An item left out of the import, and why; ``where`` names its post or thread."""
 
     source_id: str
     reason: str
+    where: str | None = None
+
+    def describe(self) -> str:
+        """"comment 12 on post 8: reason", as the import report prints it."""
+        place = f" ({self.where})" if self.where else ""
+        return f"{self.source_id}{place}: {self.reason}"
 
 
 Record = ThreadRecord | CommentRecord | Skipped
@@ -147,3 +162,47 @@ def text_of(value: str | None) -> str | None:
         return None
     value = value.strip()
     return value or None
+
+
+# Longest source name kept readable in an import key; a longer one is hashed, so that
+# "system:source:id" stays within models.MAX_IMPORT_KEY.
+MAX_SOURCE_CHARS = 100
+_SOURCE_JUNK = re.compile(r"[\s:]+")
+
+
+def source_name(value: str | None) -> str | None:
+    """The exported site's name as it goes into an import key, or None if it has none.
+
+    A URL counts by host and path (``https://Blog.example/`` and
+    ``http://blog.example`` are one source); any other text (``--source NAME``) is
+    kept, spaces and colons folded to ``-``. Names longer than MAX_SOURCE_CHARS are
+    replaced by a hash of themselves.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    if "://" in text:
+        parts = urlsplit(text)
+        text = f"{(parts.hostname or '').lower()}{parts.path.rstrip('/')}" or text
+    name = _SOURCE_JUNK.sub("-", text).strip("-")
+    if len(name) > MAX_SOURCE_CHARS:
+        name = "h-" + hashlib.sha256(name.encode()).hexdigest()[:32]
+    return name or None
+
+
+def import_key(system: str, source: str | None, source_id: str) -> str:
+    """The key that makes a second import of one comment into one site a no-op.
+
+    ``system:source:id`` (``wordpress:blog.example:12``); without a source,
+    ``system:id``, as imports made before sources were part of the key.
+    """
+    return f"{system}:{source}:{source_id}" if source else f"{system}:{source_id}"
+
+
+def decoded_once(value: str | None) -> str | None:
+    """A name, email or website that the source stored HTML-escaped, as text.
+
+    WordPress and Isso keep ``Tom &amp; Jerry`` and ``What&#8217;s``; decoding once
+    gives what the person typed (who typed ``&amp;`` literally keeps it).
+    """
+    return unescape(value) if value is not None else None

@@ -105,6 +105,7 @@ class Staging:
         fields = {
             "html": record.body.html,
             "markdown": record.body.markdown,
+            "markdown_has_html": record.body.markdown_has_html,
             "author_name": record.author_name,
             "author_email": record.author_email,
             "author_website": record.author_website,
@@ -114,6 +115,7 @@ class Staging:
             "upvotes": record.upvotes,
             "downvotes": record.downvotes,
             "anchor": record.anchor,
+            "held_because": record.held_because,
         }
         cursor = self.db.execute(
             "INSERT INTO comment (source_id, import_key, thread_source_id, parent_source_id,"
@@ -133,6 +135,16 @@ class Staging:
         )
         return cursor.rowcount == 1
 
+    def where(self, thread_source_id: str) -> str:
+        """The post a comment is on, as a report names it: its title and URL."""
+        row = self.db.execute(
+            "SELECT title, url FROM thread WHERE source_id = ?", (thread_source_id,)
+        ).fetchone()
+        if row is None or not (row["title"] or row["url"]):
+            return f"in thread {thread_source_id}"
+        title = f"“{row['title']}” " if row["title"] else ""
+        return f"on {title}{row['url'] or 'thread ' + thread_source_id}".strip()
+
     def place(self, skipped: list[Skipped]) -> None:
         """Give every comment reachable from a top-level one its level; report the rest."""
         db = self.db
@@ -145,17 +157,17 @@ class Staging:
         ).rowcount:
             level += 1
         for row in db.execute(
-            "SELECT c.source_id, c.parent_source_id, p.seq AS parent_seq FROM comment c"
-            " LEFT JOIN comment p ON p.source_id = c.parent_source_id"
+            "SELECT c.source_id, c.parent_source_id, c.thread_source_id, p.seq AS parent_seq"
+            " FROM comment c LEFT JOIN comment p ON p.source_id = c.parent_source_id"
             " WHERE c.level IS NULL ORDER BY c.seq"
-        ):
+        ).fetchall():
             parent = row["parent_source_id"]
             reason = (
                 f"missing parent {parent}"
                 if row["parent_seq"] is None
                 else f"parent {parent} is not reachable (an ancestor is missing, or a cycle)"
             )
-            skipped.append(Skipped(row["source_id"], reason))
+            skipped.append(Skipped(row["source_id"], reason, self.where(row["thread_source_id"])))
         # A deleted comment is kept only as a placeholder for replies that are kept.
         while db.execute(
             "UPDATE comment SET is_dropped = 1 WHERE status = ? AND is_dropped = 0"
@@ -165,8 +177,11 @@ class Staging:
             (CommentStatus.DELETED.value,),
         ).rowcount:
             pass
-        for row in db.execute("SELECT source_id FROM comment WHERE is_dropped = 1 ORDER BY seq"):
-            skipped.append(Skipped(row["source_id"], "deleted, with no replies to hold"))
+        for row in db.execute(
+            "SELECT source_id, thread_source_id FROM comment WHERE is_dropped = 1 ORDER BY seq"
+        ).fetchall():
+            skipped.append(Skipped(row["source_id"], "deleted, with no replies to hold",
+                                   self.where(row["thread_source_id"])))
         db.commit()
 
 
@@ -174,6 +189,8 @@ def stage(
     staging: Staging, records: Iterable[Record], settings: ImportSettings, skipped: list[Skipped]
 ) -> None:
     """Write every record into staging; what cannot be staged goes to skipped, with why."""
+    # (comment id, reason, thread id): named by their post once every thread is read.
+    refused: list[tuple[str, str, str]] = []
     for record in records:
         if isinstance(record, Skipped):
             skipped.append(record)
@@ -183,13 +200,15 @@ def stage(
                     Skipped(f"thread {record.source_id}", "duplicate thread id (first kept)")
                 )
         elif len(record.import_key) > MAX_IMPORT_KEY:
-            skipped.append(Skipped(record.source_id, "id too long"))
+            refused.append((record.source_id, "id too long", record.thread_source_id))
         elif len(record.body.html or record.body.markdown or "") > settings.max_body_chars:
-            skipped.append(
-                Skipped(record.source_id, f"body longer than {settings.max_body_chars} characters")
-            )
+            refused.append((record.source_id,
+                            f"body longer than {settings.max_body_chars} characters",
+                            record.thread_source_id))
         elif not staging.add_comment(record):
-            skipped.append(Skipped(record.source_id, "duplicate id (first kept)"))
+            refused.append((record.source_id, "duplicate id (first kept)",
+                            record.thread_source_id))
     staging.db.commit()
-
-
+    skipped.extend(
+        Skipped(ident, reason, staging.where(thread)) for ident, reason, thread in refused
+    )

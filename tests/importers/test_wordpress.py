@@ -23,6 +23,11 @@ POST = "/?p=12"
 PAGE = "/ueber-uns/"
 
 
+def wp(number: int) -> str:
+    """The import key of comment ``number`` of the fixture's blog, https://wp.example."""
+    return f"wordpress:wp.example:{number}"
+
+
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
@@ -49,43 +54,43 @@ def test_post_keeps_nesting_authors_gmt_dates_and_statuses(app, session, site_ro
     import_wxr(app, session, site_row)
     rows = thread_rows(session, site_row, POST)
     assert [(r.key, r.depth, r.parent, r.status, r.author_name, r.created_at) for r in rows] == [
-        ("wordpress:101", 0, None, "visible", "Ann Example", at("2023-03-01 10:15:00")),
-        ("wordpress:102", 1, "wordpress:101", "visible", "Mallory", at("2023-03-01 11:00:00")),
-        ("wordpress:103", 0, None, "pending", "Patient Pat", at("2023-03-02 07:00:00")),
-        ("wordpress:104", 0, None, "hidden", "Casino", at("2023-03-02 08:00:00")),
-        ("wordpress:105", 0, None, "deleted", None, at("2023-03-03 07:00:00")),
-        ("wordpress:106", 1, "wordpress:105", "visible", "Answerer", at("2023-03-03 08:30:00")),
+        (wp(101), 0, None, "visible", "Ann Example", at("2023-03-01 10:15:00")),
+        (wp(102), 1, wp(101), "visible", "Mallory", at("2023-03-01 11:00:00")),
+        (wp(103), 0, None, "pending", "Patient Pat", at("2023-03-02 07:00:00")),
+        (wp(104), 0, None, "hidden", "Casino", at("2023-03-02 08:00:00")),
+        (wp(105), 0, None, "deleted", None, at("2023-03-03 07:00:00")),
+        (wp(106), 1, wp(105), "visible", "Answerer", at("2023-03-03 08:30:00")),
     ]
     page = thread_rows(session, site_row, PAGE)
     assert [(r.key, r.depth, r.parent, r.author_name) for r in page] == [
-        ("wordpress:201", 0, None, "Jürgen Groß"),
-        ("wordpress:202", 1, "wordpress:201", "admin"),
+        (wp(201), 0, None, "Jürgen Groß"),
+        (wp(202), 1, wp(201), "admin"),
     ]
 
 
 def test_line_breaks_become_paragraphs_and_hostile_html_is_dropped(app, session, site_row):
     import_wxr(app, session, site_row)
     rows = by_key(thread_rows(session, site_row, POST) + thread_rows(session, site_row, PAGE))
-    assert rows["wordpress:101"].body_html == (
+    assert rows[wp(101)].body_html == (
         "<p>First line<br>second line</p>"
         "<p>A new paragraph with <strong>bold</strong> &amp; <em>style</em>.</p>"
     )
-    assert rows["wordpress:102"].body_html == "<p>Nice link <strong>!</strong></p>"
-    assert rows["wordpress:201"].body_html == (
+    assert rows[wp(102)].body_html == "<p>Nice link <strong>!</strong></p>"
+    assert rows[wp(201)].body_html == (
         "<p>Schöne Grüße aus Köln! Ελληνικά και русский текст.</p>")
-    assert rows["wordpress:202"].body_html == (
+    assert rows[wp(202)].body_html == (
         "<blockquote><p>Schöne Grüße</p></blockquote><p>Danke!</p>")
 
 
 def test_bad_email_and_website_are_left_out_and_counted(app, session, site_row):
     report = import_wxr(app, session, site_row)
     rows = by_key(thread_rows(session, site_row, POST) + thread_rows(session, site_row, PAGE))
-    mallory = rows["wordpress:102"]
+    mallory = rows[wp(102)]
     assert (mallory.author_email, mallory.author_website) == (None, None)
     assert (report.emails_dropped, report.websites_dropped) == (1, 1)
-    assert rows["wordpress:101"].author_website == "https://ann.wp.example"
-    assert rows["wordpress:106"].author_website == "https://answerer.example"
-    assert rows["wordpress:201"].author_email == "Juergen@wp.example"  # domain normalized
+    assert rows[wp(101)].author_website == "https://ann.wp.example"
+    assert rows[wp(106)].author_website == "https://answerer.example"
+    assert rows[wp(201)].author_email == "Juergen@wp.example"  # domain normalized
 
 
 def test_pingbacks_and_trashed_comments_without_replies_are_skipped(app, session, site_row):
