@@ -303,6 +303,25 @@
       anonymous: 'مجهول',
     },
   };
+  // preview and feeds (issue 22)
+  const PREVIEW_STRINGS = {
+    en: {
+      preview: 'Preview',
+      previewEmpty: 'Nothing to preview yet.',
+      feed: 'Feed of new comments',
+    },
+    de: {
+      preview: 'Vorschau',
+      previewEmpty: 'Noch nichts für eine Vorschau.',
+      feed: 'Feed neuer Kommentare',
+    },
+    ar: {
+      preview: 'معاينة',
+      previewEmpty: 'لا يوجد ما يمكن معاينته بعد.',
+      feed: 'خلاصة التعليقات الجديدة',
+    },
+  };
+  for (const lang in PREVIEW_STRINGS) Object.assign(STRINGS[lang], PREVIEW_STRINGS[lang]);
   const RTL = new Set(['ar', 'he', 'fa', 'ur']);
   const FLAG_REASONS = ['spam', 'abuse', 'off_topic', 'other'];
   const NOTIFY_CHOICES = [['none', 'notifyNone'], ['replies', 'notifyReplies'], ['all', 'notifyAll']];
@@ -610,6 +629,7 @@
         return;
       }
       if (this.config.reader_data === true) this.showDataLink();
+      if (this.config.feeds === true) this.showFeedLink();
       const passages = this.config.passages;
       if (passages && passages.enabled && !this.passages) {
         this.passages = new Passages(this);
@@ -630,6 +650,57 @@
         href: `${BASE}my-data?site=${encodeURIComponent(this.site)}`,
       });
       this.el.append(h('p', { class: 'data-link' }, this.dataLink));
+    }
+
+    // -- preview (issue 22): the body as the server would store it ---------------------
+    // A toggle button (aria-pressed) before the form's submit button shows, in place of
+    // the textarea, a labelled region holding the server's rendering (POST .../preview:
+    // sanitize.py's HTML, inserted only through setBodyHtml). The textarea is only
+    // hidden, never emptied, so switching back finds the text as it was; focus stays
+    // on the toggle while previewing and returns to the textarea afterwards.
+    addPreview(form, textarea, submit) {
+      const region = h('div', {
+        class: 'preview body', role: 'region', 'aria-label': this.t('preview'),
+        'aria-live': 'polite', hidden: true,
+      });
+      let asked = 0;
+      let shown = false;
+      // on: show the server's rendering of the text; off: back to the (untouched) text.
+      const set = async (on) => {
+        const ticket = ++asked;
+        const text = on && textarea.value.trim();
+        shown = on;
+        toggle.setAttribute('aria-pressed', on);
+        textarea.hidden = on;
+        region.hidden = !on;
+        region.textContent = on && !text ? this.t('previewEmpty') : '';
+        if (!text) return;
+        try {
+          const data = await api('POST', `/sites/${encodeURIComponent(this.site)}/preview`,
+            { body: { body: textarea.value } });
+          if (ticket === asked) setBodyHtml(region, data.body_html);
+        } catch (error) {
+          if (ticket === asked) region.textContent = this.errorText(error);
+        }
+      };
+      const toggle = h('button', {
+        type: 'button', class: 'btn secondary', text: this.t('preview'), 'aria-pressed': 'false',
+        onclick: () => { set(!shown); if (!shown) textarea.focus(); },
+      });
+      // Sending goes back to writing first, so errors point at a visible textarea.
+      form.addEventListener('submit', () => set(false));
+      textarea.after(region);
+      submit.before(toggle);
+    }
+
+    // The article's Atom feed of new comments (GET .../thread/feed.atom), for feed readers.
+    showFeedLink() {
+      if (this.feedLink) return;
+      this.feedLink = h('a', {
+        rel: 'alternate', type: 'application/atom+xml', text: this.t('feed'),
+        href: `${API}/sites/${encodeURIComponent(this.site)}/thread/feed.atom?article=${encodeURIComponent(this.article)}`,
+      });
+      this.el.append(h('p', { class: 'data-link' }, this.feedLink));
     }
 
     failed(error) {
@@ -1016,6 +1087,7 @@
             onclick: () => { this.closePanel(node); node.actions.querySelector('.edit').focus(); },
           }),
           save));
+      this.addPreview(form, text, save);
       form.addEventListener('submit', async (event) => {
         event.preventDefault();
         if (!text.value.trim()) {
@@ -1241,6 +1313,7 @@
         h('div', { class: 'row' },
           h('p', { class: 'hint', text: t('hint') }),
           h('div', { class: 'buttons' }, buttons)));
+      this.addPreview(form, body, submit);
 
       form.addEventListener('submit', async (event) => {
         event.preventDefault();
