@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from tests.api.test_comments import assert_error
-from tests.conftest import Api, ModeratorLogin
+from tests.conftest import Api, ModeratorLogin, count_queries
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SCHEMA = etree.RelaxNG(etree.parse(Path(__file__).parent.parent / "data" / "atom.rng"))
@@ -129,6 +129,23 @@ def test_revalidation_gets_a_304_until_the_feed_changes(api: Api) -> None:
     for fetch in (article_feed, site_feed):
         stale = fetch(api, headers={"If-None-Match": first.headers["ETag"]})
         assert stale.status_code == 200
+
+
+def test_an_unchanged_feed_costs_one_freshness_query_and_no_entries_query(api: Api) -> None:
+    post(api, "one")
+    post(api, "two", article="a2")
+    for fetch in (article_feed, site_feed):
+        first = fetch(api)
+        with count_queries(api.client.application) as revalidated:
+            assert fetch(api, headers={"If-None-Match": first.headers["ETag"]}
+                         ).status_code == 304
+        with count_queries(api.client.application) as served_again:
+            again = fetch(api)
+        assert again.get_data() == first.get_data()
+        # The site row comes from the per-process cache: only the thread's version (or
+        # the site's sum of versions) is read; the built feed is kept for that version.
+        assert len(revalidated) == 1, revalidated
+        assert len(served_again) == 1, served_again
 
 
 def test_a_write_to_another_article_renews_only_the_site_feed(api: Api) -> None:

@@ -55,6 +55,7 @@ def test_a_blank_or_long_body_gets_the_same_422_as_a_post(api: Api, body: str) -
         ({"json": {"body": 5}}, 422, "validation_failed"),
         ({"json": {"body": "x", "article": "a1"}}, 422, "validation_failed"),
         ({"json": {}}, 422, "validation_failed"),
+        ({"json": {"body": "x" * 70_000}}, 413, "payload_too_large"),
     ],
 )
 def test_hostile_requests_get_a_4xx_in_the_error_shape(api: Api, kwargs, status, code) -> None:
