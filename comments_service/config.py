@@ -364,6 +364,23 @@ class VoteSettings:
 # ---- end votes ----------------------------------------------------------------------
 
 
+# ---- feeds ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    enabled: bool
+    article_entries: int
+    site_entries: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.article_entries <= 500 or not 1 <= self.site_entries <= 500:
+            raise ConfigError("feeds: article_entries and site_entries must be 1 to 500")
+
+
+# ---- end feeds ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Settings:
     server: ServerSettings
@@ -386,6 +403,7 @@ class Settings:
     live: LiveSettings
     passages: PassageSettings
     votes: VoteSettings
+    feeds: FeedSettings
 
     @property
     def is_production(self) -> bool:

@@ -82,6 +82,12 @@ class NewComment(StrictModel):
         "(replies belong to their root's passage).")
 
 
+class PreviewIn(StrictModel):
+    """A body to render as a post would store it; nothing is stored."""
+
+    body: str = Field(description="The Markdown body, as it would be posted.")
+
+
 class CommentEdit(StrictModel):
     body: str = Field(description="The new Markdown body.")
 
@@ -98,6 +104,10 @@ class ThreadQuery(StrictModel):
     passage: str | None = Field(None, min_length=1, max_length=MAX_PASSAGE_KEY,
                                 pattern=r"^[A-Za-z0-9_.:-]+$",
                                 description="Only the comments on this passage key.")
+
+
+class FeedQuery(StrictModel):
+    article: str = Field(min_length=1, description="The article's key on this site.")
 
 
 class RepliesQuery(StrictModel):
@@ -222,6 +232,11 @@ class SingleCommentOut(StrictModel):
     comment: CommentOut
 
 
+class PreviewOut(StrictModel):
+    body_html: str = Field(description="The body rendered and sanitized exactly as a post "
+                           "would store it (sanitize.py).")
+
+
 class DeletedOut(StrictModel):
     id: int
     deleted: bool
@@ -280,6 +295,8 @@ class PublicConfigOut(StrictModel):
     passages: PassagesConfigOut = Field(description="Comments on passages of the article.")
     votes: bool = Field(description="Readers may vote on comments.")
     downvotes: bool = Field(description="Down votes are taken too, not only up votes.")
+    feeds: bool = Field(description="Atom feeds of new comments are served (per article: "
+                        ".../thread/feed.atom?article=KEY; per site: .../feed.atom).")
 
 
 class ErrorDetail(StrictModel):

@@ -76,7 +76,10 @@ def test_widget_makes_html_only_from_the_server_s_body_html() -> None:
     assert len(re.findall(r"\.innerHTML\s*=", source)) == 1
     assert re.search(r"\.innerHTML\s*=\s*policy \? policy\.createHTML\(html\) : html;", source)
     assert "setBodyHtml(node.body, c.body_html)" in source
-    assert source.count("setBodyHtml(") == 1  # its one use, besides its definition
+    # Its two uses, besides its definition: a comment's body, and the preview of one
+    # (issue 22: POST .../preview answers with the body_html a post would store).
+    assert "setBodyHtml(region, data.body_html)" in source
+    assert source.count("setBodyHtml(") == 2
     for sink in ("outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
                  "createContextualFragment", "DOMParser", "srcdoc", "cssText",
                  "setAttribute('style'", 'setAttribute("style"', ".style ="):

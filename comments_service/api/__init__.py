@@ -11,11 +11,13 @@ from comments_service.api import (  # noqa: E402
     comments,
     cors,
     counts,
+    feeds,
     flags,
     form_tokens,
     live,
     openapi,
     passages,
+    preview,
     reader_data,
     site_config,
     subscriptions,
@@ -24,6 +26,6 @@ from comments_service.api import (  # noqa: E402
 )
 
 __all__ = [
-    "api", "comments", "cors", "counts", "flags", "form_tokens", "live", "openapi",
-    "passages", "reader_data", "site_config", "subscriptions", "threads", "votes",
+    "api", "comments", "cors", "counts", "feeds", "flags", "form_tokens", "live", "openapi",
+    "passages", "preview", "reader_data", "site_config", "subscriptions", "threads", "votes",
 ]

@@ -1,5 +1,8 @@
 """CORS for the API: reads from anywhere, writes only from the site's own origins.
 
+A POST that stores nothing (a preview, ``READ_ONLY_POSTS``) is a read here: any page
+may send it and read the answer, as any page may read a thread.
+
 The browser's CORS check only hides a response from the page; it does not stop
 the request. So a write carrying an Origin that the site did not allow is also
 refused here, before any view runs, with 403 origin_not_allowed. Requests
@@ -22,6 +25,12 @@ EXPOSED_HEADERS = (
     "ETag, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 )
 PREFLIGHT_MAX_AGE = "600"
+# Endpoints answering POST without writing anything: no Origin restriction.
+READ_ONLY_POSTS = frozenset({"api_v1.preview_comment"})
+
+
+def _is_write(method: str) -> bool:
+    return method in WRITE_METHODS and request.endpoint not in READ_ONLY_POSTS
 
 
 def _same_origin(origin: str) -> bool:
@@ -54,7 +63,7 @@ def _decide_may_write(origin: str) -> bool:
 @api.before_request
 def refuse_foreign_writes() -> None:
     origin = request.headers.get("Origin")
-    if request.method in WRITE_METHODS and origin and not _may_write(origin):
+    if _is_write(request.method) and origin and not _may_write(origin):
         raise OriginNotAllowed()
 
 
@@ -79,7 +88,7 @@ def add_cors_headers(response: Response) -> Response:
         return response
     preflight = request.method == "OPTIONS"
     wanted = request.headers.get("Access-Control-Request-Method", "").upper()
-    is_write = wanted in WRITE_METHODS if preflight else request.method in WRITE_METHODS
+    is_write = _is_write(wanted if preflight else request.method)
     if is_write and not _may_write(origin):
         response.vary.add("Origin")
         return response

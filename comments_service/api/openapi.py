@@ -44,6 +44,8 @@ class Operation:
     headers: tuple[HeaderParam, ...] = ()
     errors: tuple[int, ...] = ()
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # A 200 that is not JSON (an Atom feed): its media type, the body a string.
+    media_type: str | None = None
 
 
 def documented(
@@ -55,12 +57,13 @@ def documented(
     headers: tuple[HeaderParam, ...] = (),
     errors: tuple[int, ...] = (),
     tags: tuple[str, ...] = (),
+    media_type: str | None = None,
 ) -> Callable[[F], F]:
     """Attach an operation's description to a view function."""
 
     def decorate(view: F) -> F:
         view.__openapi__ = Operation(  # type: ignore[attr-defined]
-            summary, responses, query, body, headers, errors, tags
+            summary, responses, query, body, headers, errors, tags, media_type
         )
         return view
 
@@ -166,6 +169,8 @@ def build_document(app: Flask) -> dict[str, Any]:
                         "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
                     }
                 }
+            elif status == 200 and op.media_type is not None:
+                entry["content"] = {op.media_type: {"schema": {"type": "string"}}}
             responses[str(status)] = entry
         for status in op.errors:
             responses[str(status)] = {

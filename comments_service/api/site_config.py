@@ -45,6 +45,7 @@ def get_site_config(site_slug: str) -> Response:
             },
             "votes": settings.votes.enabled,
             "downvotes": settings.votes.enabled and downvotes_allowed(site, settings.votes),
+            "feeds": settings.feeds.enabled,
         }
     )
     response.headers["Cache-Control"] = "public, max-age=60"

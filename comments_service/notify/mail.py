@@ -40,6 +40,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from comments_service import sanitize
 from comments_service.config import Settings, SmtpSettings
+from comments_service.services.feeds import comment_url
 from comments_service.services.notifications import (
     REASON_REPLY,
     CommentContext,
@@ -158,7 +159,7 @@ def comment_link(ctx: CommentContext) -> str | None:
     """The comment's anchor on its article, when the thread knows the article's URL."""
     if not ctx.thread_url:
         return None
-    return f"{ctx.thread_url.split('#', 1)[0]}#comment-{ctx.comment_id}"
+    return comment_url(ctx.thread_url, ctx.comment_id)
 
 
 def quoted_text(html: str) -> str:

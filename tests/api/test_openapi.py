@@ -66,3 +66,15 @@ def test_documented_attaches_the_operation(app: Flask) -> None:
 
     app.add_url_rule("/api/v1/extra", "extra", view)
     assert "/extra" in build_document(app)["paths"]
+
+
+def test_feeds_are_documented_as_atom_and_the_preview_as_json(client) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/sites/{site_slug}/feed.atom", "/sites/{site_slug}/thread/feed.atom"):
+        ok = paths[path]["get"]["responses"]["200"]
+        assert list(ok["content"]) == ["application/atom+xml"]
+        assert "304" in paths[path]["get"]["responses"]
+    preview = paths["/sites/{site_slug}/preview"]["post"]
+    assert preview["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/PreviewIn")
+    assert {"200", "415", "422", "429"} <= set(preview["responses"])

@@ -107,6 +107,9 @@ def test_keyboard_alone_can_post_and_reply(page: Page, service: Service) -> None
     page.keyboard.press("Tab")
     expect(page.locator(".compose").get_by_label("Email me about")).to_be_focused()
     page.keyboard.press("Tab")
+    # issue 22: the Preview toggle sits just before the submit button.
+    expect(page.locator(".compose").get_by_role("button", name="Preview")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Post comment")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text("Your comment was posted.")

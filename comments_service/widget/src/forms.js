@@ -84,6 +84,7 @@ Object.assign(Widget.prototype, {
       h('div', { class: 'row' },
         h('p', { class: 'hint', text: t('hint') }),
         h('div', { class: 'buttons' }, buttons)));
+    this.addPreview(form, body, submit);
 
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -133,6 +134,47 @@ Object.assign(Widget.prototype, {
       this.posted(data.comment, parent);
     });
     return { form, body };
+  },
+
+  // -- preview (issue 22): the body as the server would store it ----------------------
+  // A toggle button (aria-pressed) before the form's submit button shows, in place of
+  // the textarea, a labelled region holding the server's rendering (POST .../preview:
+  // sanitize.py's HTML, inserted only through setBodyHtml). The textarea is only hidden,
+  // never emptied, so switching back finds the text as it was; focus stays on the toggle
+  // while previewing and returns to the textarea afterwards. The region is not a live
+  // region: the widget announces through its one live region only.
+  addPreview(form, textarea, submit) {
+    const region = h('div', {
+      class: 'preview body', role: 'region', 'aria-label': this.t('preview'), hidden: true,
+    });
+    let asked = 0;
+    let shown = false;
+    // on: show the server's rendering of the text; off: back to the (untouched) text.
+    const set = async (on) => {
+      const ticket = ++asked;
+      const text = on && textarea.value.trim();
+      shown = on;
+      toggle.setAttribute('aria-pressed', on);
+      textarea.hidden = on;
+      region.hidden = !on;
+      region.textContent = on && !text ? this.t('previewEmpty') : '';
+      if (!text) return;
+      try {
+        const data = await api('POST', `/sites/${encodeURIComponent(this.site)}/preview`,
+          { body: { body: textarea.value } });
+        if (ticket === asked) setBodyHtml(region, data.body_html);
+      } catch (error) {
+        if (ticket === asked) region.textContent = this.errorText(error);
+      }
+    };
+    const toggle = h('button', {
+      type: 'button', class: 'btn secondary', text: this.t('preview'), 'aria-pressed': 'false',
+      onclick: () => { set(!shown); if (!shown) textarea.focus(); },
+    });
+    // Sending goes back to writing first, so errors point at a visible textarea.
+    form.addEventListener('submit', () => set(false));
+    textarea.after(region);
+    submit.before(toggle);
   },
 
   posted(comment, parent) {

@@ -49,6 +49,7 @@ Object.assign(Widget.prototype, {
           onclick: () => { this.closePanel(node); node.actions.querySelector('.edit').focus(); },
         }),
         save));
+    this.addPreview(form, text, save);
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       if (!text.value.trim()) {

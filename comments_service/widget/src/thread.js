@@ -102,6 +102,7 @@ class Widget {
       return;
     }
     if (this.config.reader_data === true) this.showDataLink();
+    if (this.config.feeds === true) this.showFeedLink();
     this.emit('config', this.config);
     await this.loadPage(true, first);
   }
@@ -118,6 +119,16 @@ class Widget {
       href: `${BASE}my-data?site=${encodeURIComponent(this.site)}`,
     });
     this.el.append(h('p', { class: 'data-link' }, this.dataLink));
+  }
+
+  // The article's Atom feed of new comments (GET .../thread/feed.atom), for feed readers.
+  showFeedLink() {
+    if (this.feedLink) return;
+    this.feedLink = h('a', {
+      rel: 'alternate', type: 'application/atom+xml', text: this.t('feed'),
+      href: `${API}/sites/${encodeURIComponent(this.site)}/thread/feed.atom?article=${encodeURIComponent(this.article)}`,
+    });
+    this.el.append(h('p', { class: 'data-link' }, this.feedLink));
   }
 
   failed(error) {
