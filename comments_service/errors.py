@@ -102,6 +102,11 @@ class SiteNotFound(NotFound):
     message = "No site has that name."
 
 
+class LanguageNotFound(NotFound):
+    code = "language_not_found"
+    message = "The widget has no strings in that language."
+
+
 class CommentNotFound(NotFound):
     code = "comment_not_found"
     message = "No comment has that id."

@@ -27,8 +27,8 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 
 from comments_service import compression
 from comments_service.config import Settings
-from comments_service.errors import NotFound
-from comments_service.widget.parts import assembled
+from comments_service.errors import LanguageNotFound, NotFound
+from comments_service.widget.parts import assembled, catalogue, catalogues
 
 web = Blueprint("web", __name__)
 
@@ -72,15 +72,24 @@ def minified(name: str, source: str) -> bytes:
     return _MINIFIERS[name](source).encode()
 
 
-@cache
-def _load(name: str) -> _Asset:
-    """The file's parts assembled, minified and compressed, and its content hash: once
-    per process."""
-    body = minified(name, assembled(name))
+def _asset(body: bytes) -> _Asset:
+    """A served file's bytes, its content hash and its compressed forms, made once."""
     tuning = _settings().compression
     encoded = {encoding: compression.compress_static(tuning, body, encoding)
                for encoding in compression.ENCODINGS}
     return _Asset(body, hashlib.sha256(body).hexdigest()[:32], encoded)
+
+
+@cache
+def _load(name: str) -> _Asset:
+    """The file's parts assembled, minified and compressed: once per process."""
+    return _asset(minified(name, assembled(name)))
+
+
+@cache
+def _load_catalogue(lang: str) -> _Asset:
+    """A language's catalogue, compressed: once per process."""
+    return _asset(catalogue(lang).body)
 
 
 def prepare_widget(app: Flask) -> None:
@@ -92,23 +101,31 @@ def prepare_widget(app: Flask) -> None:
     with app.app_context():
         for name in _ASSET_TYPES:
             _load(name)
+        for lang in catalogues():
+            _load_catalogue(lang)
 
 
-def _asset_response(name: str) -> Response:
-    asset = _load(name)
+def _send(asset: _Asset, content_type: str, max_age: int, *, immutable: bool = False
+          ) -> Response:
+    """A widget file for any page: compressed as the client accepts, revalidated by ETag."""
     encoding = compression.choose(
         _settings().compression, request.headers.get("Accept-Encoding"), len(asset.body))
     body = asset.encoded[encoding] if encoding else asset.body
-    response = Response(body, content_type=_ASSET_TYPES[name])
+    response = Response(body, content_type=content_type)
     if encoding:
         response.headers["Content-Encoding"] = encoding
     response.vary.add("Accept-Encoding")
     response.set_etag(compression.encoded_etag(asset.etag, encoding))
-    response.headers["Cache-Control"] = f"public, max-age={_settings().widget.max_age_seconds}"
+    response.headers["Cache-Control"] = (
+        f"public, max-age={max_age}" + (", immutable" if immutable else ""))
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response.make_conditional(request)
+
+
+def _asset_response(name: str) -> Response:
+    return _send(_load(name), _ASSET_TYPES[name], _settings().widget.max_age_seconds)
 
 
 @web.get("/js/embed.js")  # an alias; url_for gives the rule below, registered first
@@ -120,6 +137,23 @@ def embed_script() -> Response:
 @web.get("/embed.css")
 def embed_stylesheet() -> Response:
     return _asset_response("embed.css")
+
+
+# A year: the URL changes with the catalogue's content (embed.js names the version).
+CATALOGUE_MAX_AGE = 365 * 24 * 3600
+
+
+@web.get("/embed-i18n/<version>/<lang>.json")
+def embed_catalogue(version: str, lang: str) -> Response:
+    """One language's widget strings. The version embed.js asks for is cached for a year;
+    an old version (a script cached from before an upgrade) gets today's strings, cached
+    no longer than the script itself."""
+    if lang not in catalogues():
+        raise LanguageNotFound()
+    current = catalogue(lang).version == version
+    max_age = CATALOGUE_MAX_AGE if current else _settings().widget.max_age_seconds
+    return _send(_load_catalogue(lang), "application/json; charset=utf-8", max_age,
+                 immutable=current)
 
 
 def demo_csp() -> str:

@@ -46,6 +46,13 @@ TABLES = (
 )
 SITE_ORIGIN = "https://news.example"
 
+# Debian's chromium, driven by Playwright (which cannot download browsers here).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
 
 def base_overrides(url: str) -> dict[str, dict[str, Any]]:
     return {
@@ -319,3 +326,17 @@ def create_other_site(app: Flask, slug: str = "sports") -> str:
 def moderator(app: Flask, site: str) -> ModeratorLogin:
     """mod@news.example, moderator of the site "news"."""
     return add_moderator(app, "mod@news.example", site)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One chromium for the whole run, shared by every browser test (the widget's, the
+    admin's, the readers' data pages'): Playwright's sync API allows one at a time."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

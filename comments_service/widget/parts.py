@@ -16,10 +16,16 @@ into it: they get the widget's public methods and subscribe to its events
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 SRC_DIR = Path(__file__).resolve().parent / "src"
+# Every language but English: one catalogue each, fetched by the widget only for a reader
+# in that language (src/i18n.js, loadStrings). English is built into the script.
+CATALOGUE_DIR = Path(__file__).resolve().parent / "i18n"
 
 # The order is the order of the single file they came from; for the stylesheet it is
 # the cascade, so it matters.
@@ -60,5 +66,34 @@ def assembled(name: str) -> str:
     """
     body = "\n".join((SRC_DIR / part).read_text(encoding="utf-8") for part in PARTS[name])
     if name.endswith(".js"):
-        return _JS_OPEN + body + _JS_CLOSE
+        versions = {lang: catalogue(lang).version for lang in sorted(catalogues())}
+        head = f"const CATALOGUES = {json.dumps(versions, separators=(',', ':'))};\n"
+        return _JS_OPEN + head + body + _JS_CLOSE
     return body
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """One language's strings as served: compact JSON, and the version in its URL."""
+
+    body: bytes
+    version: str
+
+
+@cache
+def catalogues() -> frozenset[str]:
+    """The languages that have a catalogue (file names under i18n/, e.g. "de", "pt-BR")."""
+    return frozenset(path.stem for path in CATALOGUE_DIR.glob("*.json"))
+
+
+@cache
+def catalogue(lang: str) -> Catalogue:
+    """A language's catalogue, compacted, with a content-derived version.
+
+    Raises KeyError for a language without one.
+    """
+    if lang not in catalogues():
+        raise KeyError(lang)
+    strings = json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    body = json.dumps(strings, ensure_ascii=False, separators=(",", ":")).encode()
+    return Catalogue(body, hashlib.sha256(body).hexdigest()[:16])

@@ -17,13 +17,8 @@ from comments_service.cli import migrate_database
 from comments_service.extensions import db
 from comments_service.models import Comment
 from comments_service.services import sites
-from tests.conftest import add_moderator, base_overrides
+from tests.conftest import CHROMIUM, add_moderator, base_overrides
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 pytestmark = pytest.mark.skipif(
@@ -89,8 +84,10 @@ def status_of(app: Flask, comment_id: int) -> str:
         return comment.status
 
 
-def test_a_moderator_signs_in_sees_the_queue_and_hides_then_restores_a_comment(served) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_a_moderator_signs_in_sees_the_queue_and_hides_then_restores_a_comment(
+    served, browser
+) -> None:
+    from playwright.sync_api import expect
 
     base, app = served
     rude = seed(app)
@@ -98,50 +95,47 @@ def test_a_moderator_signs_in_sees_the_queue_and_hides_then_restores_a_comment(s
     # Three flags hid it; restore it first so the browser hides it by hand.
     assert status_of(app, rude) == "hidden"
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(f"{base}/admin/queue")
-            expect(page).to_have_url(f"{base}/admin/login?next=%2Fadmin%2Fqueue")
-            page.fill("#email", who.email)
-            page.fill("#password", who.password)
-            page.click("button[type=submit]")
-            expect(page).to_have_url(f"{base}/admin/queue")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        page.goto(f"{base}/admin/queue")
+        expect(page).to_have_url(f"{base}/admin/login?next=%2Fadmin%2Fqueue")
+        page.fill("#email", who.email)
+        page.fill("#password", who.password)
+        page.click("button[type=submit]")
+        expect(page).to_have_url(f"{base}/admin/queue")
 
-            card = page.locator(f"#comment-{rude}")
-            expect(card).to_contain_text("City council passes the 2026 budget")
-            expect(card).to_contain_text("In reply to Maria Lopez")
-            expect(card).to_contain_text("Insults other readers")
-            expect(card).to_contain_text("auto-hidden by 3 flags")
+        card = page.locator(f"#comment-{rude}")
+        expect(card).to_contain_text("City council passes the 2026 budget")
+        expect(card).to_contain_text("In reply to Maria Lopez")
+        expect(card).to_contain_text("Insults other readers")
+        expect(card).to_contain_text("auto-hidden by 3 flags")
 
-            card.locator(f'button[value="restore:{rude}"]').click()
-            expect(page.locator(".flash-success")).to_have_text(f"Comment #{rude} restored.")
-            assert status_of(app, rude) == "visible"
+        card.locator(f'button[value="restore:{rude}"]').click()
+        expect(page.locator(".flash-success")).to_have_text(f"Comment #{rude} restored.")
+        assert status_of(app, rude) == "visible"
 
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "admin-queue.png"), full_page=True)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "admin-queue.png"), full_page=True)
 
-            page.locator(f"#comment-{rude}").locator(f'button[value="hide:{rude}"]').click()
-            expect(page.locator(".flash-success")).to_have_text(f"Comment #{rude} hidden.")
-            assert status_of(app, rude) == "hidden"
+        page.locator(f"#comment-{rude}").locator(f'button[value="hide:{rude}"]').click()
+        expect(page.locator(".flash-success")).to_have_text(f"Comment #{rude} hidden.")
+        assert status_of(app, rude) == "hidden"
 
-            page.locator(f"#comment-{rude}").locator(f'button[value="restore:{rude}"]').click()
-            expect(page.locator(".flash-success")).to_have_text(f"Comment #{rude} restored.")
-            assert status_of(app, rude) == "visible"
+        page.locator(f"#comment-{rude}").locator(f'button[value="restore:{rude}"]').click()
+        expect(page.locator(".flash-success")).to_have_text(f"Comment #{rude} restored.")
+        assert status_of(app, rude) == "visible"
 
-            page.click("nav >> text=Audit log")
-            expect(page.locator("table")).to_contain_text("editor@news.example")
-            expect(page.locator("table")).to_contain_text("auto_hide")
-        finally:
-            browser.close()
+        page.click("nav >> text=Audit log")
+        expect(page.locator("table")).to_contain_text("editor@news.example")
+        expect(page.locator("table")).to_contain_text("auto_hide")
+    finally:
+        page.close()
 
 
-def test_login_queue_and_sites_pages_pass_axe_wcag_22_aa(served) -> None:
+def test_login_queue_and_sites_pages_pass_axe_wcag_22_aa(served, browser) -> None:
     """axe-core (tests/widget/accessibility.py) finds no serious or critical WCAG 2.2 A/AA
     violation on the login page (also with its error), the queue and the sites page."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from tests.widget.accessibility import axe_violations
 
@@ -149,25 +143,22 @@ def test_login_queue_and_sites_pages_pass_axe_wcag_22_aa(served) -> None:
     seed(app)
     who = add_moderator(app, "editor@news.example", "news")
     found: dict[str, list[str]] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(f"{base}/admin/login")
-            found["login"] = axe_violations(page)
-            page.fill("#email", who.email)
-            page.fill("#password", "not the password")
-            page.click("button[type=submit]")
-            expect(page.locator("#password")).to_be_visible()
-            found["login, refused"] = axe_violations(page)
-            page.fill("#email", who.email)
-            page.fill("#password", who.password)
-            page.click("button[type=submit]")
-            expect(page).to_have_url(f"{base}/admin/queue")
-            found["queue"] = axe_violations(page)
-            page.goto(f"{base}/admin/sites")
-            found["sites"] = axe_violations(page)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        page.goto(f"{base}/admin/login")
+        found["login"] = axe_violations(page)
+        page.fill("#email", who.email)
+        page.fill("#password", "not the password")
+        page.click("button[type=submit]")
+        expect(page.locator("#password")).to_be_visible()
+        found["login, refused"] = axe_violations(page)
+        page.fill("#email", who.email)
+        page.fill("#password", who.password)
+        page.click("button[type=submit]")
+        expect(page).to_have_url(f"{base}/admin/queue")
+        found["queue"] = axe_violations(page)
+        page.goto(f"{base}/admin/sites")
+        found["sites"] = axe_violations(page)
+    finally:
+        page.close()
     assert {name: problems for name, problems in found.items() if problems} == {}

@@ -617,3 +617,30 @@ def test_demo_page_shows_a_thread_three_levels_deep_under_its_csp(
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator(".discussion").screenshot(path=ARTIFACTS / "demo-thread.png")
     page.screenshot(path=ARTIFACTS / "demo-page.png", full_page=True)
+
+
+def test_a_german_page_fetches_only_the_german_catalogue_with_the_first_page(
+    page: Page, service: Service
+) -> None:
+    """English is built in; another language costs one more small request, made while
+    the config and the first page are asked for, never one per string or per language."""
+    article = service.new_article()
+    service.post(article, "Schon da")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(service.page(article, lang="de"))
+    expect(page.get_by_label("Was denken Sie?")).to_be_visible()
+    expect(page.locator(".c .body", has_text="Schon da")).to_be_visible()
+    catalogues = [url for url in asked if "/embed-i18n/" in url]
+    assert len(catalogues) == 1
+    assert catalogues[0].endswith("/de.json")
+    thread = next(i for i, url in enumerate(asked) if "/thread?" in url)
+    assert asked.index(catalogues[0]) < thread + 3  # asked together, not after the page
+
+
+def test_an_english_page_fetches_no_catalogue(page: Page, service: Service) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(service.page(service.new_article(), lang="en"))
+    expect(page.get_by_label("What do you think?")).to_be_visible()
+    assert not [url for url in asked if "/embed-i18n/" in url]

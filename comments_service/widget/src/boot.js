@@ -1,14 +1,17 @@
 // ---- start when the page's elements exist ---------------------------------------
-const boot = () => {
+const boot = async () => {
   storage.sweep();
   const host = document.getElementById('comments');
-  if (host && !host.shadowRoot) {
-    const widget = new Widget(host);
+  const widget = host && !host.shadowRoot && new Widget(host);
+  const asked = widget && widget.site && widget.ask();
+  const i18n = makeI18n(...await loadStrings(pickLang(host)));
+  if (widget) {
+    widget.build(i18n);
     Feed.follow(widget);
     Passages.follow(widget);
-    widget.start();
+    widget.start(asked);
   }
-  fillCounts(host);
+  fillCounts(host, i18n);
 };
 if (document.readyState === 'loading') {
   document.addEventListener('DOMContentLoaded', boot, { once: true });

@@ -13,7 +13,7 @@ const setCounts = (site, fallbackSite, counts, i18n) => {
   }
 };
 
-const fillCounts = async (host) => {
+const fillCounts = async (host, i18n) => {
   const fallbackSite = host ? host.dataset.site : undefined;
   const bySite = new Map();
   for (const el of document.querySelectorAll('[data-comments-count]')) {
@@ -23,7 +23,6 @@ const fillCounts = async (host) => {
     if (!bySite.has(site)) bySite.set(site, new Set());
     bySite.get(site).add(key);
   }
-  const i18n = makeI18n(pickLang(host));
   for (const [site, keySet] of bySite) {
     const keys = [...keySet];
     for (let start = 0; start < keys.length; start += COUNTS_PER_REQUEST) {

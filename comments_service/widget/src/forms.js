@@ -238,7 +238,7 @@ Object.assign(Widget.prototype, {
           continue;
         }
         // The service speaks English; other languages get the field's own sentence.
-        const text = this.i18n.lang === 'en' ? message : (STRINGS[this.i18n.lang][`field_${key}`]
+        const text = this.i18n.lang === 'en' ? message : (this.i18n.own(`field_${key}`)
           || message);
         this.markField(field, text);
         said.push(text);

@@ -9,6 +9,7 @@
 //   posted   the reader posted a comment here ({ comment, parent, root })
 //   removed  the reader deleted their comment ({ node, root })
 class Widget {
+  // The host's data-* only: nothing is drawn or asked for until build() and start().
   constructor(host) {
     const data = host.dataset;
     this.host = host;
@@ -17,8 +18,6 @@ class Widget {
     this.title = data.title || document.title || undefined;
     const canonical = document.querySelector('link[rel="canonical"]');
     this.url = data.url || (canonical && canonical.href) || location.href.split('#')[0];
-    this.i18n = makeI18n(pickLang(host));
-    this.t = this.i18n.t;
     this.sort = 'oldest';
     this.nodes = new Map();
     this.identity = { name: storage.read(`${NS}:name`) || '', email: '' };
@@ -26,7 +25,14 @@ class Widget {
     this.generation = 0;
     this.myVotes = new Map();
     this.handlers = new Map();
+  }
 
+  // The widget's frame in a shadow root, in the reader's language.
+  build(i18n) {
+    const host = this.host;
+    const data = host.dataset;
+    this.i18n = i18n;
+    this.t = i18n.t;
     const root = host.attachShadow({ mode: 'open' });
     const sheet = h('link', { rel: 'stylesheet', href: `${BASE}embed.css` });
     const lang = this.i18n.lang;
@@ -85,18 +91,27 @@ class Widget {
   }
 
   // -- loading --------------------------------------------------------------------
-  async start() {
+  // The config and the first page, asked for together (and, in another language, with
+  // its catalogue: boot.js): one round trip to the first comment instead of two.
+  ask() {
+    const asked = {
+      first: this.fetchPage({ article: this.article, sort: this.sort }),
+      config: api('GET', `/sites/${encodeURIComponent(this.site)}/config`),
+    };
+    // Failures are handled where they are awaited (loadPage, start), maybe later.
+    for (const promise of Object.values(asked)) promise.catch(() => {});
+    return asked;
+  }
+
+  async start(asked) {
     this.setNotice(this.t('loading'));
     if (!this.site) {
       this.setNotice(this.t('noSite'));
       return;
     }
-    // The first page is asked for together with the config, not after it: one round
-    // trip to the first comment instead of two. Its failure is handled by loadPage.
-    const first = this.fetchPage({ article: this.article, sort: this.sort });
-    first.catch(() => {});
+    const { first, config } = asked || this.ask();
     try {
-      this.config = await api('GET', `/sites/${encodeURIComponent(this.site)}/config`);
+      this.config = await config;
     } catch (error) {
       this.failed(error);
       return;
