@@ -14,14 +14,17 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from comments_service import auth, json_responses, schema_migrations, sessions
+from comments_service import auth, json_responses, live, schema_migrations, sessions
 from comments_service.config import ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
+from comments_service.events import EXTENSION as EVENTS_EXTENSION
+from comments_service.events import EventBus
 from comments_service.extensions import db, limiter
 from comments_service.limits import configure_limiter
 from comments_service.logs import configure_logging, install_request_ids
 from comments_service.metrics import install_metrics
 from comments_service.schemas import MAX_ROW_ID
+from comments_service.services.notifications import NotificationSubscriber
 from comments_service.services.page_cache import PageCache
 from comments_service.services.sites import SiteCache
 
@@ -197,19 +200,12 @@ def create_app(
     app.register_blueprint(web)
     register_error_handlers(app)
 
-    # A comment held for moderation is announced when a moderator approves it.
-    from comments_service.services import moderation, notifications
-
-    if settings.notifications.enabled:
-        moderation.on_comment_visible(notifications.announce_when_approved)
-    else:
-        moderation.remove_visible_hook(notifications.announce_when_approved)
-
-    # live updates (issue 9): the broker between processes, stream slots, and
-    # publishing of newly visible comments after their commit.
-    from comments_service import live
-
-    live.init_app(app, settings)
+    # What happens to comments (events.py): this app's own bus; notifications write
+    # outbox rows in the transaction, live updates publish after its commit.
+    events = EventBus()
+    app.extensions[EVENTS_EXTENSION] = events
+    NotificationSubscriber(settings.notifications, app.config["SECRET_KEY"]).subscribe(events)
+    live.init_app(app, settings, events)
 
     from comments_service.api import thread_front
 

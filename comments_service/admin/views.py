@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from comments_service.admin import NAV_ITEMS, admin
 from comments_service.admin.forms import BanForm, LoginForm, SiteSettingsForm
+from comments_service.api import context
 from comments_service.api.parsing import query_args
 from comments_service.auth import ModeratorUser
 from comments_service.config import Settings
@@ -178,7 +179,8 @@ def _apply_one(actor: Actor, value: str, note: str | None) -> None:
         raise BadRequest("Unknown action.") from None
     comment_id = _int(ident)
     result = moderation.moderate_comment(
-        db.session, actor, comment_id, action, note, _settings().moderation, _now()
+        db.session, actor, comment_id, action, note, _settings().moderation, _now(),
+        context.events(),
     )
     db.session.commit()
     flash(f"Comment #{result.comment_id} {DONE[action]}.", "success")
@@ -193,7 +195,7 @@ def _apply_bulk(actor: Actor, name: str, ids: list[str], note: str | None) -> No
         raise BadRequest("That action is not offered for several comments at once.")
     outcomes = moderation.moderate_many(
         db.session, actor, [_int(i) for i in ids], action, note, _settings().moderation,
-        _now(),
+        _now(), context.events(),
     )
     db.session.commit()
     done = [o for o in outcomes if o.ok]
@@ -247,7 +249,7 @@ def purge_comment(comment_id: int) -> Response:
     try:
         moderation.moderate_comment(db.session, actor, comment_id, CommentAction.PURGE,
                                     request.form.get("note") or None, _settings().moderation,
-                                    _now())
+                                    _now(), context.events())
         db.session.commit()
         flash(f"Comment #{comment_id} purged: its text, author and address are gone.",
               "success")

@@ -157,7 +157,7 @@ def _comment_action(action: CommentAction) -> Callable[[Actor, int, str | None],
     def apply(actor: Actor, comment_id: int, note: str | None) -> dict[str, Any]:
         return action_dict(moderation.moderate_comment(
             db.session, actor, comment_id, action, note, context.settings().moderation,
-            context.now(),
+            context.now(), context.events(),
         ))
 
     return apply
@@ -190,7 +190,7 @@ def bulk_action() -> Response:
     payload = json_body(BulkActionIn)
     outcomes = moderation.moderate_many(
         db.session, actor, payload.comment_ids, CommentAction(payload.action), payload.note,
-        context.settings().moderation, context.now(),
+        context.settings().moderation, context.now(), context.events(),
     )
     db.session.commit()
     return jsonify(bulk_dict(outcomes))

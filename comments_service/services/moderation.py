@@ -18,9 +18,8 @@ flush; the caller commits.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -34,6 +33,13 @@ from comments_service.errors import (
     ThreadNotFound,
     ValidationFailed,
 )
+from comments_service.events import (
+    NO_EVENTS,
+    CommentChange,
+    CommentEvent,
+    EventSink,
+    status_event,
+)
 from comments_service.models import (
     MAX_STATUS_REASON,
     Comment,
@@ -45,37 +51,6 @@ from comments_service.models import (
 )
 from comments_service.services import audit
 from comments_service.services.moderators import Actor
-
-# ---- the hook for notifications -------------------------------------------------
-
-VisibleHook = Callable[[Session, Comment], None]
-_visible_hooks: list[VisibleHook] = []
-
-
-def on_comment_visible(hook: VisibleHook) -> VisibleHook:
-    """Register ``hook(session, comment)`` to run when a pending comment becomes visible.
-
-    For notifications: a comment held by pre-moderation was not announced when
-    it was posted (posting writes its outbox row only for visible comments), so
-    it must be announced when a moderator approves it. The hook runs inside the
-    approving transaction, right after the status and counters changed and were
-    flushed: write outbox rows with the given session and send nothing here
-    (the worker sends after commit). An exception in a hook rolls the approval
-    back. It does not run for hidden -> visible (a restore): that comment was
-    visible, and announced, before.
-
-    Usable as a decorator; returns the hook. Hooks are process-wide.
-    """
-    if hook not in _visible_hooks:
-        _visible_hooks.append(hook)
-    return hook
-
-
-def remove_visible_hook(hook: VisibleHook) -> None:
-    """Unregister a hook added with on_comment_visible (tests, reloads)."""
-    if hook in _visible_hooks:
-        _visible_hooks.remove(hook)
-
 
 # ---- transitions and counters ---------------------------------------------------
 
@@ -124,13 +99,16 @@ def change_status(
     new_status: CommentStatus,
     *,
     reason: str | None = None,
+    events: EventSink = NO_EVENTS,
+    now: datetime | None = None,
 ) -> CommentStatus:
     """Give the comment a new status, moving every counter with it; returns the old one.
 
     The only function that changes Comment.status after creation. Records
-    `reason` (shown to moderators only). Runs the on_comment_visible hooks when
-    a pending comment becomes visible. A comment already in `new_status` keeps
-    its counters; only the reason changes.
+    `reason` (shown to moderators only). Emits the move's event (events.py:
+    approved, restored, hidden, deleted) once the status and counters are
+    flushed; a subscriber that raises rolls the change back. A comment already
+    in `new_status` keeps its counters and emits nothing; only the reason changes.
     """
     before = CommentStatus(comment.status)
     after = CommentStatus(new_status)
@@ -141,18 +119,27 @@ def change_status(
     _move_counters(session, comment, before, after)
     comment.status = after.value
     session.flush()
-    if before == CommentStatus.PENDING and after == CommentStatus.VISIBLE:
-        for hook in list(_visible_hooks):
-            hook(session, comment)
+    kind = status_event(before.value, after.value)
+    if kind is not None:
+        events.emit(session, CommentChange(kind, comment, now or datetime.now(UTC)))
     return before
 
 
-def remove_comment(session: Session, comment: Comment) -> None:
+def remove_comment(
+    session: Session,
+    comment: Comment,
+    *,
+    events: EventSink = NO_EVENTS,
+    now: datetime | None = None,
+) -> None:
     """Delete the comment's row, moving counters as if its status became "gone".
 
     The caller makes sure it has no children (else keep it as a placeholder).
-    Its flags go with it (ON DELETE CASCADE).
+    Its flags go with it (ON DELETE CASCADE). Emits "deleted" before the row goes.
     """
+    if comment.status != CommentStatus.DELETED.value:
+        events.emit(session, CommentChange(CommentEvent.DELETED, comment,
+                                           now or datetime.now(UTC)))
     _move_counters(session, comment, CommentStatus(comment.status), None)
     if comment.parent_id is not None:
         session.execute(
@@ -285,7 +272,7 @@ def _reason(action: CommentAction, actor: Actor, note: str | None) -> str:
 
 def _change(
     session: Session, actor: Actor, comment: Comment, action: CommentAction,
-    note: str | None, now: datetime,
+    note: str | None, now: datetime, events: EventSink,
 ) -> None:
     before = CommentStatus(comment.status)
     if before not in _ALLOWED_FROM[action]:
@@ -298,10 +285,14 @@ def _change(
         raise ActionNotAllowed("This comment's content was erased; it cannot be shown again.")
     if action in (CommentAction.HIDE, CommentAction.DELETE):
         comment.is_pinned = False
-    change_status(session, comment, _TARGET[action], reason=_reason(action, actor, note))
+    change_status(session, comment, _TARGET[action], reason=_reason(action, actor, note),
+                  events=events, now=now)
 
 
-def purge_comment(session: Session, comment: Comment) -> str:
+def purge_comment(
+    session: Session, comment: Comment, *, events: EventSink = NO_EVENTS,
+    now: datetime | None = None,
+) -> str:
     """Erase the comment for a data-removal request; returns its status after.
 
     A comment with replies stays as an empty placeholder (the replies keep their
@@ -309,9 +300,10 @@ def purge_comment(session: Session, comment: Comment) -> str:
     flags and passage anchor are gone.
     """
     if comment.child_count == 0:
-        remove_comment(session, comment)
+        remove_comment(session, comment, events=events, now=now)
         return PURGED
-    change_status(session, comment, CommentStatus.DELETED, reason="purged")
+    change_status(session, comment, CommentStatus.DELETED, reason="purged", events=events,
+                  now=now)
     comment.body_markdown = ""
     comment.body_html = ""
     comment.author_name = None
@@ -352,6 +344,7 @@ def moderate_comment(
     note: str | None,
     rules: ModerationSettings,
     now: datetime,
+    events: EventSink = NO_EVENTS,
 ) -> ActionResult:
     """Apply one moderator action to a comment and record it in the audit log.
 
@@ -366,12 +359,12 @@ def moderate_comment(
     comment, thread = comment_for_action(session, actor, comment_id)
     before = comment.status
     if action == CommentAction.PURGE:
-        after = purge_comment(session, comment)
+        after = purge_comment(session, comment, events=events, now=now)
     elif action in (CommentAction.PIN, CommentAction.UNPIN):
         _pin(session, comment, action == CommentAction.PIN)
         after = comment.status
     else:
-        _change(session, actor, comment, action, note, now)
+        _change(session, actor, comment, action, note, now, events)
         after = comment.status
     audit.record(
         session, actor, thread.site_id, action.value, now,
@@ -395,6 +388,7 @@ def moderate_many(
     note: str | None,
     rules: ModerationSettings,
     now: datetime,
+    events: EventSink = NO_EVENTS,
 ) -> list[BulkOutcome]:
     """Apply one action to several comments; each succeeds or fails on its own.
 
@@ -414,7 +408,8 @@ def moderate_many(
     for comment_id in ids:
         try:
             with session.begin_nested():
-                result = moderate_comment(session, actor, comment_id, action, note, rules, now)
+                result = moderate_comment(session, actor, comment_id, action, note, rules, now,
+                                          events)
         except ApiError as error:
             outcomes.append(BulkOutcome(comment_id=comment_id, ok=False, error=error.code,
                                         message=error.message))

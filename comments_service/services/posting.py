@@ -28,7 +28,6 @@ from sqlalchemy.orm.util import identity_key
 from comments_service import sanitize
 from comments_service.config import (
     CommentSettings,
-    NotificationSettings,
     PassageSettings,
     SpamSettings,
 )
@@ -41,6 +40,7 @@ from comments_service.errors import (
     ThreadLocked,
     ValidationFailed,
 )
+from comments_service.events import NO_EVENTS, CommentChange, CommentEvent, EventSink
 from comments_service.models import (
     Comment,
     CommentStatus,
@@ -481,7 +481,7 @@ def post_comment(
     rules: CommentSettings,
     now: datetime,
     *,
-    notifications: NotificationSettings | None = None,
+    events: EventSink = NO_EVENTS,
     screening: spam.Screening | None = None,
     passages: PassageSettings | None = None,
 ) -> PostedComment:
@@ -491,9 +491,10 @@ def post_comment(
     remembering in reply_to_id the comment it answered. With ``screening`` the
     spam rules judge it first (services/spam.py): one held as spam is stored as
     pending, counted in the thread's total but not shown; so is every comment
-    under pre-moderation (site or thread). With ``notifications`` given (and
-    enabled), the author's notify choice and the comment's outbox rows are
-    written in the same transaction. A draft's anchor is checked against
+    under pre-moderation (site or thread). Emits "published" (visible) or
+    "held" (pending) to ``events`` once the comment is stored: the author's
+    notify choice and the comment's outbox rows are written by the app's
+    subscribers in the same transaction (events.py). A draft's anchor is checked against
     ``passages`` and stored with the comment. Raises ValidationFailed (bad fields, unknown
     parent, parent in another thread or not visible), Banned, ThreadLocked, and
     with screening DuplicateComment and SpamRejected.
@@ -599,12 +600,13 @@ def post_comment(
     if clean.anchor is not None:
         passage_rules.attach_anchor(session, comment, clean.anchor)
     session.flush()
-    # Notifications (issue 5): subscription and outbox rows commit with the comment.
-    if notifications is not None:
-        notify_rules.record_new_comment(
-            session, thread, comment, clean.notify, notifications, author.secret, now,
-            may_have_subscribers=may_have_subscribers,
-        )
+    # Notifications (issue 5) and live updates subscribe: outbox rows commit with the
+    # comment, live events go out after the commit.
+    events.emit(session, CommentChange(
+        CommentEvent.PUBLISHED if is_visible else CommentEvent.HELD, comment, now,
+        site_id=site.id, article_key=clean.article_key, thread=thread, notify=clean.notify,
+        may_have_subscribers=may_have_subscribers,
+    ))
     return PostedComment(
         comment=comment,
         edit_token=token,
@@ -656,6 +658,7 @@ def edit_comment(
     now: datetime,
     *,
     spam_rules: SpamSettings | None = None,
+    events: EventSink = NO_EVENTS,
 ) -> Comment:
     """Replace the body of the author's own comment within the edit window.
 
@@ -676,6 +679,8 @@ def edit_comment(
     comment.edited_at = now
     thread.version = Thread.version + 1
     session.flush()
+    events.emit(session, CommentChange(CommentEvent.EDITED, comment, now, site_id=site.id,
+                                       article_key=thread.article_key))
     return comment
 
 
@@ -686,6 +691,7 @@ def delete_comment(
     token: str | None,
     rules: CommentSettings,
     now: datetime,
+    events: EventSink = NO_EVENTS,
 ) -> DeletedComment:
     """Delete the author's own comment within the edit window.
 
@@ -698,7 +704,7 @@ def delete_comment(
     # Counters move in services/moderation.py, the one home of status changes.
     if deleted.is_placeholder:
         moderation.change_status(session, comment, CommentStatus.DELETED,
-                                 reason="deleted by its author")
+                                 reason="deleted by its author", events=events, now=now)
         comment.body_markdown = ""
         comment.body_html = ""
         comment.author_name = None
@@ -708,6 +714,6 @@ def delete_comment(
         comment.edited_at = now
         comment.is_pinned = False
     else:
-        moderation.remove_comment(session, comment)
+        moderation.remove_comment(session, comment, events=events, now=now)
     session.flush()
     return deleted

@@ -17,6 +17,7 @@ from comments_service.errors import (
     ThreadLocked,
     ValidationFailed,
 )
+from comments_service.events import CommentChange, CommentEvent, EventBus
 from comments_service.models import AuditEntry, Comment, Flag, Site, Thread
 from comments_service.services import audit, bans, flags, moderation
 from comments_service.services.moderation import CommentAction, ThreadAction
@@ -164,27 +165,28 @@ def test_every_status_change_bumps_the_thread_version(session, site_row) -> None
     assert versions == sorted(set(versions))
 
 
-# ---- the hook for notifications -----------------------------------------------------
+# ---- the approved event, which notifications and live updates subscribe to -----------
 
 
-def test_visible_hook_runs_once_when_a_pending_comment_is_approved(session, site_row) -> None:
+def test_approved_event_is_emitted_once_when_a_pending_comment_is_approved(
+    session, site_row
+) -> None:
     actor = actor_for(site_row)
     seen: list[tuple[int, str]] = []
 
-    def hook(_session: Session, comment: Comment) -> None:
-        seen.append((comment.id, comment.status))
+    def hook(_session: Session, change: CommentChange) -> None:
+        seen.append((change.comment.id, change.comment.status))
 
-    moderation.on_comment_visible(hook)
-    try:
-        moderation.update_site_moderation(session, actor, site_row, premoderation=True,
-                                          threshold=None, note=None, rules=MOD_RULES, now=START)
-        held = add(session, site_row, "held")
-        assert seen == []
-        act(session, actor, held, "approve")
-        act(session, actor, held, "hide")
-        act(session, actor, held, "restore")
-    finally:
-        moderation.remove_visible_hook(hook)
+    bus = EventBus()
+    bus.subscribe(hook, CommentEvent.APPROVED)
+    moderation.update_site_moderation(session, actor, site_row, premoderation=True,
+                                      threshold=None, note=None, rules=MOD_RULES, now=START)
+    held = add(session, site_row, "held")
+    assert seen == []
+    for step in ("approve", "hide", "restore"):
+        moderation.moderate_comment(session, actor, held, CommentAction(step), None,
+                                    MOD_RULES, START + timedelta(hours=1), bus)
+        session.commit()
     assert seen == [(held, "visible")]
 
 
