@@ -15,15 +15,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from comments_service import auth, json_responses, live, schema_migrations, sessions
-from comments_service.config import ConfigError, Settings, load_settings
+from comments_service.config import MAX_ROW_ID, ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
 from comments_service.events import EXTENSION as EVENTS_EXTENSION
 from comments_service.events import EventBus
-from comments_service.extensions import db, limiter
-from comments_service.limits import configure_limiter
+from comments_service.extensions import db
+from comments_service.limits import configure_limiter, limiter
 from comments_service.logs import configure_logging, install_request_ids
 from comments_service.metrics import install_metrics
-from comments_service.schemas import MAX_ROW_ID
 from comments_service.services.notifications import NotificationSubscriber
 from comments_service.services.page_cache import PageCache
 from comments_service.services.sites import SiteCache

@@ -26,6 +26,21 @@ class ConfigError(ValueError):
     """A config file or environment variable names an unknown key or a bad value."""
 
 
+# ---- hard bounds: not settings, but the ceilings that settings and input are held to ----
+# Each has this one home; schemas, admin forms, models and services import it.
+
+MAX_ROW_ID = 2**31 - 1
+"""The largest id a row can have (32-bit columns): a larger id in a URL or body is unknown."""
+MAX_FLAG_THRESHOLD = 1000
+"""A site's flag threshold is 0 (never hide) to this."""
+MAX_BAN_SECONDS = 10 * 365 * 24 * 3600
+"""A ban lasts at most ten years: longer is "until lifted", and a huge number is no date."""
+# Column sizes of passage anchors; [passages] settings must stay within them.
+MAX_PASSAGE_KEY = 100
+MAX_PASSAGE_QUOTE = 2000
+MAX_PASSAGE_CONTEXT = 200
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     host: str
@@ -315,13 +330,10 @@ class PassageSettings:
     auto_paragraphs: bool
 
     def __post_init__(self) -> None:
-        # The columns are the hard ceilings (models.py); imported here, not at the
-        # top, so loading settings never needs the database layer.
-        from comments_service import models
-
-        for key, ceiling in (("max_quote_chars", models.MAX_PASSAGE_QUOTE),
-                             ("context_chars", models.MAX_PASSAGE_CONTEXT),
-                             ("max_key_chars", models.MAX_PASSAGE_KEY)):
+        # The columns are the hard ceilings (the bounds above, used by models.py).
+        for key, ceiling in (("max_quote_chars", MAX_PASSAGE_QUOTE),
+                             ("context_chars", MAX_PASSAGE_CONTEXT),
+                             ("max_key_chars", MAX_PASSAGE_KEY)):
             value = getattr(self, key)
             if not 1 <= value <= ceiling:
                 raise ConfigError(f"passages.{key}: {value} is not between 1 and {ceiling}")

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, Session, make_transient_to_detached, mapped_c
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.types import TypeDecorator
 
+from comments_service.config import MAX_PASSAGE_CONTEXT, MAX_PASSAGE_KEY, MAX_PASSAGE_QUOTE
 from comments_service.extensions import db
 
 # Column sizes are hard ceilings; config/default.toml sets the (lower) limits
@@ -500,9 +501,7 @@ class ReaderDataRequest(db.Model):
 
 # ---- passages (issue 9): inline feedback anchored to a passage of the article -----
 
-MAX_PASSAGE_KEY = 100
-MAX_PASSAGE_QUOTE = 2000
-MAX_PASSAGE_CONTEXT = 200
+# MAX_PASSAGE_KEY, MAX_PASSAGE_QUOTE, MAX_PASSAGE_CONTEXT: the column sizes, in config.py.
 
 
 class PassageAnchor(db.Model):

@@ -14,13 +14,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from comments_service.models import MAX_PASSAGE_CONTEXT, MAX_PASSAGE_KEY, MAX_PASSAGE_QUOTE
+from comments_service.config import (
+    MAX_PASSAGE_CONTEXT,
+    MAX_PASSAGE_KEY,
+    MAX_PASSAGE_QUOTE,
+    MAX_ROW_ID,
+)
 from comments_service.services.passages import Anchor, PassageCounts
 from comments_service.services.threads import CommentNode, RepliesPage, ThreadPage, ThreadSummary
 
 # Row ids are 32-bit integers in the schema (PostgreSQL int4): a larger number can name
 # no row, and must be refused as a bad field rather than reach the database.
-MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 

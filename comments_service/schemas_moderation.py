@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from comments_service.config import MAX_BAN_SECONDS, MAX_FLAG_THRESHOLD
 from comments_service.schemas import ErrorDetail, RowId, StrictModel, iso
 from comments_service.services.audit import AuditPage
 from comments_service.services.bans import BanInfo
@@ -63,9 +64,8 @@ class BulkActionIn(StrictModel):
 class BanIn(StrictModel):
     by_email: bool = Field(False, description="Ban the comment author's email address.")
     by_address: bool = Field(False, description="Ban the comment author's network.")
-    # At most ten years: longer is "until lifted", and a huge number cannot be a date.
     duration_seconds: int | None = Field(
-        None, ge=1, le=10 * 365 * 86400, description="Until lifted if omitted."
+        None, ge=1, le=MAX_BAN_SECONDS, description="Until lifted if omitted."
     )
     note: str | None = None
 
@@ -73,7 +73,8 @@ class BanIn(StrictModel):
 class SiteModerationIn(StrictModel):
     premoderation: bool | None = Field(None, description="Hold every new comment for approval.")
     flag_threshold: int | None = Field(
-        None, ge=0, le=1000, description="Readers' flags that hide a comment; 0: never."
+        None, ge=0, le=MAX_FLAG_THRESHOLD,
+        description="Readers' flags that hide a comment; 0: never.",
     )
     downvotes: bool | None = Field(None, description="Take down votes on comments, not "
                                    "only up votes.")

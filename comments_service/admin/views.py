@@ -30,8 +30,8 @@ from comments_service.api.parsing import query_args
 from comments_service.auth import ModeratorUser
 from comments_service.config import Settings
 from comments_service.errors import ApiError, BadRequest
-from comments_service.extensions import db, limiter
-from comments_service.limits import login_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, login_limit
 from comments_service.models import Site
 from comments_service.schemas_moderation import AuditQuery, BansQuery, QueueQuery
 from comments_service.services import audit, bans, moderation, moderators, queue, sites
@@ -39,9 +39,6 @@ from comments_service.services.moderation import CommentAction, ThreadAction
 from comments_service.services.moderators import Actor
 from comments_service.services.votes import downvotes_allowed
 
-BULK_ACTIONS = (
-    CommentAction.APPROVE, CommentAction.HIDE, CommentAction.RESTORE, CommentAction.DELETE,
-)
 DONE = {
     CommentAction.APPROVE: "approved",
     CommentAction.HIDE: "hidden",
@@ -167,7 +164,7 @@ def queue_page() -> str:
         query=query,
         site_choices=moderators.site_slugs(db.session, actor),
         states=queue.QUEUE_STATES,
-        bulk_actions=BULK_ACTIONS,
+        bulk_actions=moderation.BULK_ACTIONS,
     )
 
 
@@ -191,8 +188,6 @@ def _apply_bulk(actor: Actor, name: str, ids: list[str], note: str | None) -> No
         action = CommentAction(name)
     except ValueError:
         raise BadRequest("Choose an action for the selected comments.") from None
-    if action not in BULK_ACTIONS:
-        raise BadRequest("That action is not offered for several comments at once.")
     outcomes = moderation.moderate_many(
         db.session, actor, [_int(i) for i in ids], action, note, _settings().moderation,
         _now(), context.events(),

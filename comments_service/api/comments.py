@@ -7,11 +7,12 @@ from flask import Response, jsonify, request, url_for
 from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body, query_args
-from comments_service.extensions import db, limiter
+from comments_service.extensions import db
 from comments_service.limits import (
     edit_limit,
     email_key,
     lacks_field,
+    limiter,
     post_email_limit,
     post_limit,
     post_thread_limit,

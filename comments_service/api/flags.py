@@ -7,8 +7,8 @@ from flask import Response, jsonify, request
 from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body
-from comments_service.extensions import db, limiter
-from comments_service.limits import flag_limit
+from comments_service.extensions import db
+from comments_service.limits import flag_limit, limiter
 from comments_service.schemas import FlaggedOut, NewFlag
 from comments_service.services import flags
 

@@ -18,13 +18,14 @@ from comments_service import live
 from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import query_args
-from comments_service.clients import client_address, rate_key
+from comments_service.clients import rate_key
+from comments_service.config import MAX_ROW_ID
 from comments_service.errors import BadRequest, LiveOff, StreamsBusy, TooManyStreams
-from comments_service.extensions import db, limiter
-from comments_service.limits import read_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, read_limit
 from comments_service.live.broker import BrokerUnavailable, LiveEvent, Subscription, channel_for
 from comments_service.live.slots import ProcessFull, Slot, TooManyForClient
-from comments_service.schemas import MAX_ROW_ID
+from comments_service.request_client import client_address
 from comments_service.schemas_live import LiveEventsOut, LiveQuery
 from comments_service.services import live as live_rules
 from comments_service.services import posting

@@ -12,10 +12,11 @@ from flask import Response, current_app, jsonify, request
 from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body, query_args
-from comments_service.clients import client_address, rate_key
+from comments_service.clients import rate_key
 from comments_service.errors import BadRequest
-from comments_service.extensions import db, limiter
-from comments_service.limits import read_limit, vote_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, read_limit, vote_limit
+from comments_service.request_client import client_address
 from comments_service.schemas import MyVotesOut, MyVotesQuery, NewVote, VoteOut
 from comments_service.services import votes
 

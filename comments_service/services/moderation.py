@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from comments_service.config import ModerationSettings
+from comments_service.config import MAX_FLAG_THRESHOLD, ModerationSettings
 from comments_service.errors import (
     ActionNotAllowed,
     ApiError,
@@ -208,6 +208,10 @@ _ALLOWED_FROM = {
     CommentAction.RESTORE: {CommentStatus.HIDDEN, CommentStatus.DELETED},
     CommentAction.DELETE: {CommentStatus.VISIBLE, CommentStatus.PENDING, CommentStatus.HIDDEN},
 }
+BULK_ACTIONS = (
+    CommentAction.APPROVE, CommentAction.HIDE, CommentAction.RESTORE, CommentAction.DELETE,
+)
+"""The actions offered for several comments at once (purge and pins go one by one)."""
 PURGED = "purged"
 """status_after in the audit log of a comment whose row is gone."""
 
@@ -394,8 +398,12 @@ def moderate_many(
 
     A comment the action does not apply to (or of another site) is reported in
     its outcome and left as it was; the others go ahead. Raises ValidationFailed
-    for no ids, more than rules.max_bulk, or a long note.
+    for an action not in BULK_ACTIONS, no ids, more than rules.max_bulk, or a long note.
     """
+    if action not in BULK_ACTIONS:
+        raise ValidationFailed(
+            fields={"action": "That action is not offered for several comments at once."}
+        )
     ids = list(dict.fromkeys(comment_ids))
     if not ids:
         raise ValidationFailed(fields={"comment_ids": "Select at least one comment."})
@@ -494,9 +502,6 @@ def site_moderation(site: Site, rules: ModerationSettings) -> SiteModeration:
         flag_threshold=flag_threshold(site, rules),
         downvotes=(site.settings or {}).get("downvotes"),
     )
-
-
-MAX_FLAG_THRESHOLD = 1000
 
 
 def update_site_moderation(
