@@ -94,6 +94,7 @@ class ThreadSettings:
     replies_per_comment: int
     max_replies_page_size: int
     page_cache_bytes: int
+    front: bool
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from comments_service.config import Settings
 from comments_service.models import Thread
 from comments_service.schemas import ThreadQuery
 
-ENDPOINT = "api_v1.get_thread"
 CACHE_CONTROL = "no-cache"
 PAGE_MIMETYPE = "application/json"
 

@@ -473,61 +473,34 @@ def get_or_create_thread(
 # ---- posting ------------------------------------------------------------------
 
 
-def post_comment(
-    session: Session,
-    site: Site,
-    draft: CommentDraft,
-    author: Author,
-    rules: CommentSettings,
-    now: datetime,
-    *,
-    events: EventSink = NO_EVENTS,
-    screening: spam.Screening | None = None,
-    passages: PassageSettings | None = None,
-) -> PostedComment:
-    """Store a new comment or reply; create the article's thread on its first comment.
+def _screen(
+    session: Session, site: Site, clean: _CleanDraft, body_html: str, is_reply: bool,
+    author: Author, screening: spam.Screening | None, now: datetime,
+) -> CommentStatus:
+    """The spam rules' verdict (visible or pending), before any write: the checker may
+    take its timeout."""
+    if screening is None:
+        return CommentStatus.VISIBLE
+    candidate = spam.Candidate(
+        body=clean.body,
+        body_html=body_html,
+        author_name=clean.author_name,
+        author_email=clean.author_email,
+        author_website=clean.author_website,
+        permalink=clean.url,
+        is_reply=is_reply,
+        article_key=clean.article_key,
+    )
+    return spam.judge(session, site, candidate, author.client_hash, author.secret, screening, now)
 
-    A reply deeper than ``rules.max_depth`` attaches beside its parent, at the cap,
-    remembering in reply_to_id the comment it answered. With ``screening`` the
-    spam rules judge it first (services/spam.py): one held as spam is stored as
-    pending, counted in the thread's total but not shown; so is every comment
-    under pre-moderation (site or thread). Emits "published" (visible) or
-    "held" (pending) to ``events`` once the comment is stored: the author's
-    notify choice and the comment's outbox rows are written by the app's
-    subscribers in the same transaction (events.py). A draft's anchor is checked against
-    ``passages`` and stored with the comment. Raises ValidationFailed (bad fields, unknown
-    parent, parent in another thread or not visible), Banned, ThreadLocked, and
-    with screening DuplicateComment and SpamRejected.
+
+def _open_thread(
+    session: Session, site: Site, clean: _CleanDraft, found: _Found, now: datetime
+) -> tuple[Thread, bool]:
+    """The thread to post in (created on its first comment) and whether anyone may follow it.
+
+    Raises ThreadLocked.
     """
-    clean = validate_draft(draft, rules, passages)
-    body_html = sanitize.render(clean.body)
-    # moderation: a banned author (by email or network) posts nothing; asked with the
-    # thread's read.
-    ban = bans.ban_check(site, clean.author_email, author.client_hash, author.secret, now)
-    found = _find_thread(session, site, clean.article_key, draft.parent_id, ban)
-    parent = found.parent
-    if draft.parent_id is not None and parent is None:
-        raise ValidationFailed(fields={"parent_id": "That comment does not exist."})
-
-    # ---- spam screening (before any write: the checker may take its timeout) ----
-    status = CommentStatus.VISIBLE
-    if screening is not None:
-        candidate = spam.Candidate(
-            body=clean.body,
-            body_html=body_html,
-            author_name=clean.author_name,
-            author_email=clean.author_email,
-            author_website=clean.author_website,
-            permalink=clean.url,
-            is_reply=parent is not None,
-            article_key=clean.article_key,
-        )
-        status = spam.judge(
-            session, site, candidate, author.client_hash, author.secret, screening, now
-        )
-    is_visible = status == CommentStatus.VISIBLE
-    # ---- end of spam screening ----
-
     may_have_subscribers = found.may_have_subscribers
     if found.thread is not None:
         thread = _fill_in_thread(found.thread, clean.title, clean.url)
@@ -539,20 +512,30 @@ def post_comment(
         may_have_subscribers = not is_new
     if thread.is_locked:
         raise ThreadLocked()
+    return thread, may_have_subscribers
 
-    attach_id: int | None = None
-    attach_path = ""
-    depth = 0
-    if parent is not None:
-        if parent.thread_id != thread.id:
-            raise ValidationFailed(fields={"parent_id": "That comment is in another thread."})
-        if parent.status != CommentStatus.VISIBLE.value:
-            raise ValidationFailed(fields={"parent_id": "That comment is no longer shown."})
-        attach_id, attach_path, depth = attach_point(parent.path, rules.max_depth)
 
-    # moderation: pre-moderated comments wait as pending until approved.
-    if status == CommentStatus.VISIBLE and moderation.is_premoderated(site, thread):
-        status = CommentStatus.PENDING
+def _attachment(
+    parent: Comment | None, thread: Thread, rules: CommentSettings
+) -> tuple[int | None, str, int]:
+    """(parent id, parent path, depth) where the new comment goes; raises ValidationFailed
+    for a parent in another thread or no longer shown."""
+    if parent is None:
+        return None, "", 0
+    if parent.thread_id != thread.id:
+        raise ValidationFailed(fields={"parent_id": "That comment is in another thread."})
+    if parent.status != CommentStatus.VISIBLE.value:
+        raise ValidationFailed(fields={"parent_id": "That comment is no longer shown."})
+    return attach_point(parent.path, rules.max_depth)
+
+
+def _insert_comment(
+    session: Session, thread: Thread, clean: _CleanDraft, body_html: str,
+    parent: Comment | None, status: CommentStatus, author: Author, rules: CommentSettings,
+    now: datetime,
+) -> tuple[Comment, str]:
+    """Insert the comment with its path and counters; returns it (loaded) and its edit token."""
+    attach_id, attach_path, depth = _attachment(parent, thread, rules)
     token = secrets.token_urlsafe(32)
     root_id = int(attach_path.split(".")[0]) if attach_path else None
     # Every column, so that the loaded copy below has nothing left to read.
@@ -596,16 +579,60 @@ def post_comment(
     row["path"], row["root_id"] = _place_comment(
         session, comment_id, attach_id, attach_path, root_id, is_visible
     )
-    comment = _loaded_copy(session, comment_id, row)
+    return _loaded_copy(session, comment_id, row), token
+
+
+def post_comment(
+    session: Session,
+    site: Site,
+    draft: CommentDraft,
+    author: Author,
+    rules: CommentSettings,
+    now: datetime,
+    *,
+    events: EventSink = NO_EVENTS,
+    screening: spam.Screening | None = None,
+    passages: PassageSettings | None = None,
+) -> PostedComment:
+    """Store a new comment or reply; create the article's thread on its first comment.
+
+    A reply deeper than ``rules.max_depth`` attaches beside its parent, at the cap,
+    remembering in reply_to_id the comment it answered. With ``screening`` the
+    spam rules judge it first (services/spam.py): one held as spam is stored as
+    pending, counted in the thread's total but not shown; so is every comment
+    under pre-moderation (site or thread). Emits "published" (visible) or
+    "held" (pending) to ``events`` once the comment is stored: the author's
+    notify choice and the comment's outbox rows are written by the app's
+    subscribers in the same transaction (events.py). A draft's anchor is checked against
+    ``passages`` and stored with the comment. Raises ValidationFailed (bad fields, unknown
+    parent, parent in another thread or not visible), Banned, ThreadLocked, and
+    with screening DuplicateComment and SpamRejected.
+    """
+    clean = validate_draft(draft, rules, passages)
+    body_html = sanitize.render(clean.body)
+    # moderation: a banned author (by email or network) posts nothing; asked with the
+    # thread's read.
+    ban = bans.ban_check(site, clean.author_email, author.client_hash, author.secret, now)
+    found = _find_thread(session, site, clean.article_key, draft.parent_id, ban)
+    if draft.parent_id is not None and found.parent is None:
+        raise ValidationFailed(fields={"parent_id": "That comment does not exist."})
+    status = _screen(session, site, clean, body_html, found.parent is not None, author,
+                     screening, now)
+    thread, may_have_subscribers = _open_thread(session, site, clean, found, now)
+    # moderation: pre-moderated comments wait as pending until approved.
+    if status == CommentStatus.VISIBLE and moderation.is_premoderated(site, thread):
+        status = CommentStatus.PENDING
+    comment, token = _insert_comment(session, thread, clean, body_html, found.parent, status,
+                                     author, rules, now)
     if clean.anchor is not None:
         passage_rules.attach_anchor(session, comment, clean.anchor)
     session.flush()
     # Notifications (issue 5) and live updates subscribe: outbox rows commit with the
     # comment, live events go out after the commit.
     events.emit(session, CommentChange(
-        CommentEvent.PUBLISHED if is_visible else CommentEvent.HELD, comment, now,
-        site_id=site.id, article_key=clean.article_key, thread=thread, notify=clean.notify,
-        may_have_subscribers=may_have_subscribers,
+        CommentEvent.PUBLISHED if status == CommentStatus.VISIBLE else CommentEvent.HELD,
+        comment, now, site_id=site.id, article_key=clean.article_key, thread=thread,
+        notify=clean.notify, may_have_subscribers=may_have_subscribers,
     ))
     return PostedComment(
         comment=comment,
