@@ -331,7 +331,7 @@ class PassageSettings:
     auto_paragraphs: bool
 
     def __post_init__(self) -> None:
-        # The columns are the hard ceilings (the bounds above, used by models.py).
+        # The columns are the hard ceilings (the bounds above, used by models/passages.py).
         for key, ceiling in (("max_quote_chars", MAX_PASSAGE_QUOTE),
                              ("context_chars", MAX_PASSAGE_CONTEXT),
                              ("max_key_chars", MAX_PASSAGE_KEY)):
