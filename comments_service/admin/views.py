@@ -33,7 +33,7 @@ from comments_service.errors import ApiError, BadRequest
 from comments_service.extensions import db
 from comments_service.limits import limiter, login_limit
 from comments_service.models import Site
-from comments_service.schemas_moderation import AuditQuery, BansQuery, QueueQuery
+from comments_service.schemas.moderation import AuditQuery, BansQuery, QueueQuery
 from comments_service.services import audit, bans, moderation, moderators, queue, sites
 from comments_service.services.moderation import CommentAction, ThreadAction
 from comments_service.services.moderators import Actor

@@ -26,7 +26,7 @@ from comments_service.limits import limiter, read_limit
 from comments_service.live.broker import BrokerUnavailable, LiveEvent, Subscription, channel_for
 from comments_service.live.slots import ProcessFull, Slot, TooManyForClient
 from comments_service.request_client import client_address
-from comments_service.schemas_live import LiveEventsOut, LiveQuery
+from comments_service.schemas.live import LiveEventsOut, LiveQuery
 from comments_service.services import live as live_rules
 from comments_service.services import posting
 

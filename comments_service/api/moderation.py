@@ -21,7 +21,7 @@ from comments_service.api.parsing import json_body, query_args
 from comments_service.auth import bearer_token
 from comments_service.errors import Unauthorized
 from comments_service.extensions import db
-from comments_service.schemas_moderation import (
+from comments_service.schemas.moderation import (
     ActionIn,
     ActionOut,
     AuditOut,

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from comments_service.extensions import db
-from comments_service.schemas_live import LiveEventsOut
+from comments_service.schemas.live import LiveEventsOut
 from tests.api.test_comments import assert_error
 from tests.conftest import Api, ModeratorLogin, add_moderator
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from comments_service.config import MAX_ROW_ID
-from comments_service.schemas import StrictModel
+from comments_service.schemas.base import StrictModel
 
 
 class LiveQuery(StrictModel):

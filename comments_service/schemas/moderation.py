@@ -1,6 +1,6 @@
 """Request and response shapes of the moderator API (/api/v1/moderation), pydantic v2.
 
-Kept beside schemas.py (same library, same StrictModel) rather than inside it:
+Kept apart from the public shapes (same library, same StrictModel, schemas/base.py):
 these shapes are for moderators' scripts only and carry what the public never
 sees (author emails, flags, the audit log). Serializers build plain dicts from
 the services' dataclasses.
@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from comments_service.config import MAX_BAN_SECONDS, MAX_FLAG_THRESHOLD
-from comments_service.schemas import ErrorDetail, RowId, StrictModel, iso
+from comments_service.schemas.base import ErrorDetail, RowId, StrictModel, iso
 from comments_service.services.audit import AuditPage
 from comments_service.services.bans import BanInfo
 from comments_service.services.moderation import (
