@@ -39,3 +39,12 @@ def test_the_function_check_counts_a_long_function() -> None:
     body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
     assert long_functions(f"def f():\n{body}", "m.py") == ["m.py:1 f (81 lines)"]
     assert long_functions(f"def f():\n{body[: -len('    x79 = 79')-1]}", "m.py") == []
+
+
+def test_no_python_file_is_over_500_lines() -> None:
+    found = {}
+    for path in _sources():
+        lines = len(path.read_text().splitlines())
+        if lines > MAX_FILE_LINES:
+            found[str(path.relative_to(ROOT.parent))] = lines
+    assert found == {}

@@ -35,8 +35,9 @@ from comments_service.limits import limiter, login_limit
 from comments_service.models import Site
 from comments_service.schemas.moderation import AuditQuery, BansQuery, QueueQuery
 from comments_service.services import audit, bans, moderation, moderators, queue, sites
-from comments_service.services.moderation import CommentAction, ThreadAction
+from comments_service.services.moderation import CommentAction
 from comments_service.services.moderators import Actor
+from comments_service.services.thread_moderation import ThreadAction, moderate_thread
 from comments_service.services.votes import downvotes_allowed
 
 DONE = {
@@ -291,7 +292,7 @@ def thread_action(thread_id: int) -> Response:
             action = ThreadAction(request.form.get("action", ""))
         except ValueError:
             raise BadRequest("Unknown thread action.") from None
-        moderation.moderate_thread(db.session, actor, thread_id, action,
+        moderate_thread(db.session, actor, thread_id, action,
                                    request.form.get("note") or None, _settings().moderation,
                                    _now())
         db.session.commit()

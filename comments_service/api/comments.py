@@ -34,7 +34,7 @@ from comments_service.schemas import (
     iso,
     replies_page_dict,
 )
-from comments_service.services import passages, posting, spam, threads
+from comments_service.services import author_edits, passages, posting, spam, threads
 
 HELD_MESSAGE = "Thanks! Your comment will appear once a moderator has approved it."
 
@@ -137,7 +137,7 @@ def edit_comment(site_slug: str, comment_id: int) -> Response:
     site = context.site(site_slug)
     payload = json_body(CommentEdit)
     settings = context.settings()
-    comment = posting.edit_comment(
+    comment = author_edits.edit_comment(
         db.session, site, comment_id, _edit_token(), payload.body,
         settings.comments, context.now(), spam_rules=settings.spam, events=context.events(),
     )
@@ -157,7 +157,7 @@ def edit_comment(site_slug: str, comment_id: int) -> Response:
 )
 def delete_comment(site_slug: str, comment_id: int) -> Response:
     site = context.site(site_slug)
-    deleted = posting.delete_comment(
+    deleted = author_edits.delete_comment(
         db.session, site, comment_id, _edit_token(), context.settings().comments,
         context.now(), context.events(),
     )

@@ -27,8 +27,8 @@ from comments_service.live.broker import BrokerUnavailable, LiveEvent, Subscript
 from comments_service.live.slots import ProcessFull, Slot, TooManyForClient
 from comments_service.request_client import client_address
 from comments_service.schemas.live import LiveEventsOut, LiveQuery
+from comments_service.services import drafts
 from comments_service.services import live as live_rules
-from comments_service.services import posting
 
 LAST_EVENT_ID = HeaderParam(
     "Last-Event-ID", "Sent by EventSource on reconnect; the same as `since`."
@@ -124,7 +124,7 @@ def thread_events(site_slug: str) -> Response:
     query = query_args(LiveQuery)
     since = _since(query)
     # The thread's key as posting stores it, so both name the same channel.
-    article_key, problem = posting.clean_article_key(query.article, context.settings().comments)
+    article_key, problem = drafts.clean_article_key(query.article, context.settings().comments)
     if problem:
         raise BadRequest(fields={"article": problem})
     slot = _acquire(runtime)

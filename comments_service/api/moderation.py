@@ -49,8 +49,9 @@ from comments_service.schemas.moderation import (
     thread_action_dict,
 )
 from comments_service.services import audit, bans, moderation, moderators, queue
-from comments_service.services.moderation import CommentAction, ThreadAction
+from comments_service.services.moderation import CommentAction
 from comments_service.services.moderators import Actor
+from comments_service.services.thread_moderation import ThreadAction, moderate_thread
 
 moderation_api = Blueprint("api_moderation", __name__, url_prefix="/api/v1/moderation")
 
@@ -165,7 +166,7 @@ def _comment_action(action: CommentAction) -> Callable[[Actor, int, str | None],
 
 def _thread_action(action: ThreadAction) -> Callable[[Actor, int, str | None], dict[str, Any]]:
     def apply(actor: Actor, thread_id: int, note: str | None) -> dict[str, Any]:
-        return thread_action_dict(moderation.moderate_thread(
+        return thread_action_dict(moderate_thread(
             db.session, actor, thread_id, action, note, context.settings().moderation,
             context.now(),
         ))

@@ -34,7 +34,7 @@ from sqlalchemy.types import TypeDecorator
 from comments_service.extensions import db
 
 # Column sizes are hard ceilings; config/default.toml sets the (lower) limits
-# readers meet, and config.py refuses limits above these.
+# readers meet, and config/ refuses limits above these.
 MAX_ARTICLE_KEY = 1000
 MAX_TITLE = 1000
 MAX_URL = 2048

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from comments_service.config import MAX_PASSAGE_CONTEXT, MAX_PASSAGE_KEY, MAX_PASSAGE_QUOTE
 from comments_service.extensions import db
 
-# MAX_PASSAGE_KEY, MAX_PASSAGE_QUOTE, MAX_PASSAGE_CONTEXT: the column sizes, in config.py.
+# MAX_PASSAGE_KEY, MAX_PASSAGE_QUOTE, MAX_PASSAGE_CONTEXT: the column sizes, in config/__init__.py.
 
 
 class PassageAnchor(db.Model):

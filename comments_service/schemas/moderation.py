@@ -21,9 +21,9 @@ from comments_service.services.moderation import (
     ActionResult,
     BulkOutcome,
     SiteModeration,
-    ThreadResult,
 )
 from comments_service.services.queue import QueueItem, QueuePage
+from comments_service.services.thread_moderation import ThreadResult
 
 CommentActionName = Literal["approve", "hide", "restore", "delete", "purge", "pin", "unpin"]
 

@@ -10,7 +10,7 @@ expressions so concurrent writers never lose an update:
 - ``thread.version``: bumped by every change, so the thread's ETag changes.
 
 Every action a moderator takes goes through ``moderate_comment`` /
-``moderate_thread`` / ``update_site_moderation``, which check the actor's site,
+``thread_moderation.moderate_thread`` / ``update_site_moderation``, which check the actor's site,
 apply the change and write the audit entry in the same transaction. Services
 flush; the caller commits.
 """
@@ -30,7 +30,6 @@ from comments_service.errors import (
     ActionNotAllowed,
     ApiError,
     CommentNotFound,
-    ThreadNotFound,
     ValidationFailed,
 )
 from comments_service.events import (
@@ -427,62 +426,7 @@ def moderate_many(
     return outcomes
 
 
-# ---- actions on threads and sites -----------------------------------------------
-
-
-class ThreadAction(enum.StrEnum):
-    LOCK = "lock"
-    UNLOCK = "unlock"
-    PREMODERATE = "premoderate"
-    UNPREMODERATE = "unpremoderate"
-
-
-@dataclass(frozen=True)
-class ThreadResult:
-    thread_id: int
-    action: str
-    is_locked: bool
-    is_premoderated: bool
-
-
-def moderate_thread(
-    session: Session,
-    actor: Actor,
-    thread_id: int,
-    action: ThreadAction,
-    note: str | None,
-    rules: ModerationSettings,
-    now: datetime,
-) -> ThreadResult:
-    """Lock/unlock a thread (posting refuses a locked one), or switch its pre-moderation.
-
-    Records the action. Raises ThreadNotFound, NotYourSite, ActionNotAllowed
-    (already so) and ValidationFailed (note).
-    """
-    note = clean_note(note, rules)
-    thread = session.execute(
-        select(Thread).where(Thread.id == thread_id).with_for_update()
-    ).scalar_one_or_none()
-    if thread is None:
-        raise ThreadNotFound()
-    actor.require_site(thread.site_id)
-    if action in (ThreadAction.LOCK, ThreadAction.UNLOCK):
-        wanted = action == ThreadAction.LOCK
-        if thread.is_locked == wanted:
-            raise ActionNotAllowed(f"This thread is already {'locked' if wanted else 'open'}.")
-        thread.is_locked = wanted
-    else:
-        wanted = action == ThreadAction.PREMODERATE
-        if thread.is_premoderated == wanted:
-            state = "on" if wanted else "off"
-            raise ActionNotAllowed(f"Pre-moderation is already {state} for this thread.")
-        thread.is_premoderated = wanted
-    session.flush()
-    touch_thread(session, thread.id)
-    audit.record(session, actor, thread.site_id, action.value, now, thread_id=thread.id,
-                 note=note)
-    return ThreadResult(thread_id=thread.id, action=action.value,
-                        is_locked=thread.is_locked, is_premoderated=thread.is_premoderated)
+# ---- per-site switches ------------------------------------------------------------
 
 
 @dataclass(frozen=True)

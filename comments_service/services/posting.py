@@ -1,4 +1,4 @@
-"""Writing comments: post, reply, edit and delete, each in the caller's transaction.
+"""Writing comments: post and reply, in the caller's transaction (edits: author_edits.py).
 
 Untrusted input goes through one fixed order (as Remark42's PrepareUntrusted):
 the client can set only the draft's fields (ids, times, status and counts are
@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, case, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,14 +26,9 @@ from comments_service import sanitize
 from comments_service.config import (
     CommentSettings,
     PassageSettings,
-    SpamSettings,
 )
 from comments_service.errors import (
     Banned,
-    CommentGone,
-    CommentNotFound,
-    EditWindowClosed,
-    InvalidEditToken,
     ThreadLocked,
     ValidationFailed,
 )
@@ -52,29 +44,7 @@ from comments_service.models import (
 from comments_service.services import bans, moderation, spam
 from comments_service.services import notifications as notify_rules
 from comments_service.services import passages as passage_rules
-
-# C0 controls and DEL, except tab and newline (kept in bodies only).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-_SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class CommentDraft:
-    """What a reader may set on a new comment; everything else the service decides."""
-
-    article_key: str
-    body: str
-    parent_id: int | None = None
-    title: str | None = None
-    url: str | None = None
-    author_name: str | None = None
-    author_email: str | None = None
-    author_website: str | None = None
-    # Email notifications the author asks for: "none", "replies" or "all".
-    notify: str = "none"
-    # passages (issue 9): the passage of the article a top-level comment is about.
-    anchor: passage_rules.AnchorDraft | None = None
+from comments_service.services.drafts import CleanDraft, CommentDraft, validate_draft
 
 
 @dataclass(frozen=True)
@@ -95,153 +65,10 @@ class PostedComment:
     anchor: passage_rules.Anchor | None = None
 
 
-@dataclass(frozen=True)
-class DeletedComment:
-    id: int
-    is_placeholder: bool
-
-
-@dataclass(frozen=True)
-class _CleanDraft:
-    article_key: str
-    body: str
-    title: str | None
-    url: str | None
-    author_name: str | None
-    author_email: str | None
-    author_website: str | None
-    notify: str
-    anchor: passage_rules.Anchor | None = None
-
-
-# ---- validation -------------------------------------------------------------
-
-
-def _one_line(value: str | None) -> str | None:
-    """Trim, drop control characters (no header or log injection), fold whitespace."""
-    if value is None:
-        return None
-    value = _SPACES.sub(" ", _ANY_CONTROL.sub(" ", value)).strip()
-    return value or None
-
-
-def clean_body(body: str, rules: CommentSettings, fields: dict[str, str]) -> str:
-    """The body with NULs and stray controls removed; records an error when empty or long."""
-    body = _CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if not body:
-        fields["body"] = "Write something first."
-    elif len(body) > rules.max_body_chars:
-        fields["body"] = f"Keep it under {rules.max_body_chars} characters ({len(body)} now)."
-    return body
-
-
-def clean_web_url(value: str | None, limit: int) -> tuple[str | None, str | None]:
-    """(url, error): an http(s) URL with a host and no credentials, https:// added if bare."""
-    value = _one_line(value)
-    if value is None:
-        return None, None
-    if len(value) > limit:
-        return None, f"Keep it under {limit} characters."
-    if "://" not in value:
-        value = "https://" + value
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return None, "Not a valid web address."
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None, "Use an http:// or https:// address."
-    if parts.username or parts.password or " " in value:
-        return None, "Not a valid web address."
-    if len(value) > limit:
-        return None, f"Keep it under {limit} characters."
-    return value, None
-
-
-def clean_article_key(value: str, rules: CommentSettings) -> tuple[str, str | None]:
-    """(key, error): the article key trimmed, refused with control characters or too long."""
-    key = value.strip()
-    if not key or _ANY_CONTROL.search(key):
-        return key, "Give the article's key, without control characters."
-    if len(key) > rules.max_article_key_chars:
-        return key, f"Keep it under {rules.max_article_key_chars} characters."
-    return key, None
-
-
-def clean_email(value: str | None, rules: CommentSettings) -> tuple[str | None, str | None]:
-    """(address, error): a normalized email address (no deliverability check), or None."""
-    email = _one_line(value)
-    if email is None:
-        return None, None
-    if len(email) > rules.max_email_chars:
-        return None, f"Keep it under {rules.max_email_chars} characters."
-    try:
-        return validate_email(email, check_deliverability=False).normalized, None
-    except EmailNotValidError as exc:
-        return None, str(exc)
-
-
-def validate_draft(
-    draft: CommentDraft, rules: CommentSettings, passages: PassageSettings | None = None
-) -> _CleanDraft:
-    """Check every field of a draft against the configured rules, reporting all problems.
-
-    An anchor is checked against ``passages`` (refused when None or turned off).
-    Raises ValidationFailed with one message per bad field.
-    """
-    fields: dict[str, str] = {}
-
-    article_key, article_error = clean_article_key(draft.article_key, rules)
-    if article_error:
-        fields["article"] = article_error
-
-    body = clean_body(draft.body, rules, fields)
-
-    title = _one_line(draft.title)
-    if title is not None and len(title) > rules.max_title_chars:
-        fields["title"] = f"Keep it under {rules.max_title_chars} characters."
-
-    url, url_error = clean_web_url(draft.url, rules.max_url_chars)
-    if url_error:
-        fields["url"] = url_error
-
-    name = _one_line(draft.author_name)
-    if name is None and rules.require_name:
-        fields["author_name"] = "Please give a name."
-    elif name is not None and len(name) > rules.max_name_chars:
-        fields["author_name"] = f"Keep it under {rules.max_name_chars} characters."
-
-    email, email_error = clean_email(draft.author_email, rules)
-    if email_error:
-        fields["author_email"] = email_error
-    elif email is None and rules.require_email:
-        fields["author_email"] = "Please give an email address."
-    # Notifications (issue 5): asking for them needs an address to send them to.
-    if draft.notify not in notify_rules.NOTIFY_CHOICES:
-        fields["notify"] = "Choose none, replies or all."
-    elif draft.notify != "none" and email is None and "author_email" not in fields:
-        fields["author_email"] = "Give an email address to be notified."
-
-    website, website_error = clean_web_url(draft.author_website, rules.max_website_chars)
-    if website_error:
-        fields["author_website"] = website_error
-
-    anchor = None
-    if draft.anchor is not None:
-        anchor = passage_rules.clean_anchor(
-            draft.anchor, passages, is_reply=draft.parent_id is not None, fields=fields
-        )
-
-    if fields:
-        raise ValidationFailed(fields=fields)
-    return _CleanDraft(article_key, body, title, url, name, email, website, draft.notify,
-                       anchor)
-
-
 # ---- tokens -------------------------------------------------------------------
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -474,7 +301,7 @@ def get_or_create_thread(
 
 
 def _screen(
-    session: Session, site: Site, clean: _CleanDraft, body_html: str, is_reply: bool,
+    session: Session, site: Site, clean: CleanDraft, body_html: str, is_reply: bool,
     author: Author, screening: spam.Screening | None, now: datetime,
 ) -> CommentStatus:
     """The spam rules' verdict (visible or pending), before any write: the checker may
@@ -495,7 +322,7 @@ def _screen(
 
 
 def _open_thread(
-    session: Session, site: Site, clean: _CleanDraft, found: _Found, now: datetime
+    session: Session, site: Site, clean: CleanDraft, found: _Found, now: datetime
 ) -> tuple[Thread, bool]:
     """The thread to post in (created on its first comment) and whether anyone may follow it.
 
@@ -530,7 +357,7 @@ def _attachment(
 
 
 def _insert_comment(
-    session: Session, thread: Thread, clean: _CleanDraft, body_html: str,
+    session: Session, thread: Thread, clean: CleanDraft, body_html: str,
     parent: Comment | None, status: CommentStatus, author: Author, rules: CommentSettings,
     now: datetime,
 ) -> tuple[Comment, str]:
@@ -567,7 +394,7 @@ def _insert_comment(
         "created_at": now,
         "edited_at": None,
         "client_hash": author.client_hash,
-        "edit_token_hash": _token_hash(token),
+        "edit_token_hash": token_hash(token),
         "import_key": None,
     }
     # A Core INSERT, then the path UPDATE and the counters: through the ORM's unit of
@@ -641,106 +468,3 @@ def post_comment(
         anchor=clean.anchor,
         article_key=clean.article_key,
     )
-
-
-# ---- edits by the author ------------------------------------------------------
-
-
-def _authorized_comment(
-    session: Session,
-    site: Site,
-    comment_id: int,
-    token: str | None,
-    rules: CommentSettings,
-    now: datetime,
-) -> tuple[Comment, Thread]:
-    row = session.execute(
-        select(Comment, Thread)
-        .join(Thread, Thread.id == Comment.thread_id)
-        .where(Comment.id == comment_id, Thread.site_id == site.id)
-    ).one_or_none()
-    if row is None:
-        raise CommentNotFound()
-    comment, thread = row
-    if comment.status == CommentStatus.DELETED.value:
-        raise CommentGone()
-    if (
-        not token
-        or comment.edit_token_hash is None
-        or not hmac.compare_digest(comment.edit_token_hash, _token_hash(token))
-    ):
-        raise InvalidEditToken()
-    if now - comment.created_at > timedelta(seconds=rules.edit_window_seconds):
-        raise EditWindowClosed()
-    return comment, thread
-
-
-def edit_comment(
-    session: Session,
-    site: Site,
-    comment_id: int,
-    token: str | None,
-    body: str,
-    rules: CommentSettings,
-    now: datetime,
-    *,
-    spam_rules: SpamSettings | None = None,
-    events: EventSink = NO_EVENTS,
-) -> Comment:
-    """Replace the body of the author's own comment within the edit window.
-
-    With ``spam_rules``, a new body with too many links or a blocked word is
-    refused. Raises CommentNotFound, InvalidEditToken, CommentGone,
-    EditWindowClosed, ValidationFailed (empty or long body) and SpamRejected.
-    """
-    comment, thread = _authorized_comment(session, site, comment_id, token, rules, now)
-    fields: dict[str, str] = {}
-    clean = clean_body(body, rules, fields)
-    if fields:
-        raise ValidationFailed(fields=fields)
-    body_html = sanitize.render(clean)
-    if spam_rules is not None:
-        spam.check_edit(clean, body_html, spam_rules)
-    comment.body_markdown = clean
-    comment.body_html = body_html
-    comment.edited_at = now
-    thread.version = Thread.version + 1
-    session.flush()
-    events.emit(session, CommentChange(CommentEvent.EDITED, comment, now, site_id=site.id,
-                                       article_key=thread.article_key))
-    return comment
-
-
-def delete_comment(
-    session: Session,
-    site: Site,
-    comment_id: int,
-    token: str | None,
-    rules: CommentSettings,
-    now: datetime,
-    events: EventSink = NO_EVENTS,
-) -> DeletedComment:
-    """Delete the author's own comment within the edit window.
-
-    A comment with replies stays as an empty placeholder (its text and author
-    erased) so the thread keeps its shape; one without replies is removed.
-    Raises CommentNotFound, InvalidEditToken, CommentGone, EditWindowClosed.
-    """
-    comment, _thread = _authorized_comment(session, site, comment_id, token, rules, now)
-    deleted = DeletedComment(id=comment.id, is_placeholder=comment.child_count > 0)
-    # Counters move in services/moderation.py, the one home of status changes.
-    if deleted.is_placeholder:
-        moderation.change_status(session, comment, CommentStatus.DELETED,
-                                 reason="deleted by its author", events=events, now=now)
-        comment.body_markdown = ""
-        comment.body_html = ""
-        comment.author_name = None
-        comment.author_email = None
-        comment.author_website = None
-        comment.edit_token_hash = None
-        comment.edited_at = now
-        comment.is_pinned = False
-    else:
-        moderation.remove_comment(session, comment, events=events, now=now)
-    session.flush()
-    return deleted
