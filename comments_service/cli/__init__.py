@@ -476,9 +476,5 @@ def export_command(slug: str, file: Path) -> None:
     click.echo(f"exported {summary.comments} comments in {summary.threads} threads to {file}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 # moderation: moderator accounts (cli/moderators.py registers its group on main).
 from comments_service.cli import moderators  # noqa: E402, F401
