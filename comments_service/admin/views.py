@@ -28,7 +28,7 @@ from comments_service.admin.forms import BanForm, LoginForm, SiteSettingsForm
 from comments_service.api import context
 from comments_service.api.parsing import query_args
 from comments_service.auth import ModeratorUser
-from comments_service.config import Settings
+from comments_service.config import Settings, as_row_id
 from comments_service.errors import ApiError, BadRequest
 from comments_service.extensions import db
 from comments_service.limits import limiter, login_limit
@@ -84,9 +84,10 @@ def _flash_error(error: ApiError) -> None:
 
 
 def _int(value: str | None) -> int:
-    if value is None or not value.isdigit() or len(value) > 18:
+    found = as_row_id(value) if value is not None else None
+    if found is None:
         raise BadRequest("Not a comment id.")
-    return int(value)
+    return found
 
 
 @admin.app_template_filter("admin_when")

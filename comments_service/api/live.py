@@ -19,7 +19,7 @@ from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import query_args
 from comments_service.clients import rate_key
-from comments_service.config import MAX_ROW_ID
+from comments_service.config import as_row_id
 from comments_service.errors import BadRequest, LiveOff, StreamsBusy, TooManyStreams
 from comments_service.extensions import db
 from comments_service.limits import limiter, read_limit
@@ -41,9 +41,10 @@ def _since(query: LiveQuery) -> int | None:
     header = request.headers.get(LAST_EVENT_ID.name)
     if header is None or query.since is not None:
         return query.since
-    if not header.isdigit() or int(header) > MAX_ROW_ID:
+    since = as_row_id(header)
+    if since is None:
         raise BadRequest(fields={LAST_EVENT_ID.name: "Send the id of an event you got."})
-    return int(header)
+    return since
 
 
 def _acquire(runtime: live.LiveRuntime) -> Slot:

@@ -36,11 +36,6 @@ def _voter() -> votes.Voter:
                        secret)
 
 
-def _vote_dict(state: votes.VoteState) -> dict[str, int]:
-    return {"comment_id": state.comment_id, "upvotes": state.upvotes,
-            "downvotes": state.downvotes, "score": state.score, "my_vote": state.my_vote}
-
-
 @api.put("/sites/<site_slug>/comments/<int:comment_id>/vote")
 @limiter.shared_limit(vote_limit, scope="vote")
 @documented(
@@ -58,7 +53,7 @@ def put_vote(site_slug: str, comment_id: int) -> tuple[Response, int, dict[str, 
     state = votes.cast_vote(db.session, site, comment_id, payload.value, _voter(),
                             context.settings().votes, context.now())
     db.session.commit()
-    return jsonify(_vote_dict(state)), 200, NO_STORE
+    return jsonify(VoteOut.dump(state)), 200, NO_STORE
 
 
 @api.delete("/sites/<site_slug>/comments/<int:comment_id>/vote")
@@ -74,7 +69,7 @@ def delete_vote(site_slug: str, comment_id: int) -> tuple[Response, int, dict[st
     site = context.site(site_slug)
     state = votes.retract_vote(db.session, site, comment_id, _voter(), context.settings().votes)
     db.session.commit()
-    return jsonify(_vote_dict(state)), 200, NO_STORE
+    return jsonify(VoteOut.dump(state)), 200, NO_STORE
 
 
 @api.get("/sites/<site_slug>/my-votes")

@@ -24,6 +24,17 @@ class ConfigError(ValueError):
 
 MAX_ROW_ID = 2**31 - 1
 """The largest id a row can have (32-bit columns): a larger id in a URL or body is unknown."""
+
+
+def as_row_id(text: str) -> int | None:
+    """`text` as an id no larger than MAX_ROW_ID (0 included, a marker below every row), or
+    None when it is not plain ASCII digits in that range."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ROW_ID)):
+        return None
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None
+
+
 MAX_FLAG_THRESHOLD = 1000
 """A site's flag threshold is 0 (never hide) to this."""
 MAX_BAN_SECONDS = 10 * 365 * 24 * 3600

@@ -1,10 +1,12 @@
 """Request validation and response shapes, in one library (pydantic v2), one module per
 api/ module (plus live and moderation).
 
-Request models reject unknown fields. Response models document what the serializers
-produce; tests validate real responses against them so the OpenAPI document cannot drift
-from what the service sends. The serializers build plain dicts from query rows: a page of
-500 comments should not build 500 pydantic objects only to dump them again.
+Request models reject unknown fields. Response models are the one definition of each
+shape: most read the service's dataclass themselves (base.OutModel.dump); tests validate
+real responses against them so the OpenAPI document cannot drift from what the service
+sends. The public comment and thread pages are the exception: comments.comment_dict and
+threads.thread_page_dict build plain dicts from the rows, because a page of 500 comments
+should not build 500 pydantic objects only to dump them again.
 
 Every name of the former schemas.py is importable from here.
 """

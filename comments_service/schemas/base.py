@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from comments_service.config import (
     MAX_ROW_ID,
@@ -21,6 +21,8 @@ class StrictModel(BaseModel):
 
 
 class ErrorDetail(StrictModel):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
     code: str
     message: str
     fields: dict[str, str]
@@ -36,3 +38,27 @@ def _iso(value: datetime | None) -> str | None:
 
 def iso(value: datetime) -> str:
     return _iso(value) or ""
+
+
+IsoTime = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json")]
+"""A time sent as ISO 8601 in UTC with "Z", as every response writes it."""
+
+
+class OutModel(StrictModel):
+    """A response shape that also reads a service's dataclass by its attributes.
+
+    The shape is defined once, here: ``dump(result)`` validates the service's
+    value against it and gives the JSON-ready dict the view sends. A field whose
+    attribute has another name says so with ``validation_alias`` (the JSON name
+    stays accepted too).
+    """
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True, populate_by_name=True)
+
+    @classmethod
+    def dump(cls, source: object) -> dict[str, Any]:
+        return cls.read(source).model_dump(mode="json")
+
+    @classmethod
+    def read(cls, source: object) -> Self:
+        return cls.model_validate(source)

@@ -2,28 +2,22 @@
 
 Kept apart from the public shapes (same library, same StrictModel, schemas/base.py):
 these shapes are for moderators' scripts only and carry what the public never
-sees (author emails, flags, the audit log). Serializers build plain dicts from
-the services' dataclasses.
+sees (author emails, flags, the audit log). Each response model reads the
+service's dataclass itself (schemas/base.py OutModel.dump): one definition per shape.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from comments_service.config import MAX_BAN_SECONDS, MAX_FLAG_THRESHOLD
-from comments_service.schemas.base import ErrorDetail, RowId, StrictModel, iso
-from comments_service.services.audit import AuditPage
+from comments_service.schemas.base import ErrorDetail, IsoTime, OutModel, RowId, StrictModel
 from comments_service.services.bans import BanInfo
 from comments_service.services.moderation import (
-    ActionResult,
     BulkOutcome,
-    SiteModeration,
 )
-from comments_service.services.queue import QueueItem, QueuePage
-from comments_service.services.thread_moderation import ThreadResult
 
 CommentActionName = Literal["approve", "hide", "restore", "delete", "purge", "pin", "unpin"]
 
@@ -84,50 +78,50 @@ class SiteModerationIn(StrictModel):
 # ---- responses ------------------------------------------------------------
 
 
-class MeOut(StrictModel):
+class MeOut(OutModel):
     email: str
     sites: list[str]
 
 
-class ModAuthorOut(StrictModel):
+class ModAuthorOut(OutModel):
     name: str | None
     email: str | None
     website: str | None
 
 
-class ModFlagOut(StrictModel):
+class ModFlagOut(OutModel):
     reason: str
     text: str | None
-    created_at: datetime
-    cleared: bool
+    created_at: IsoTime
+    cleared: bool = Field(validation_alias=AliasChoices("cleared", "is_cleared"))
 
 
-class ModThreadOut(StrictModel):
+class ModThreadOut(OutModel):
     id: int
-    article: str
+    article: str = Field(validation_alias=AliasChoices("article", "article_key"))
     title: str | None
     url: str | None
     is_locked: bool
     is_premoderated: bool
 
 
-class ModParentOut(StrictModel):
+class ModParentOut(OutModel):
     id: int
     author_name: str | None
     body_html: str
     status: str
 
 
-class ModCommentOut(StrictModel):
+class ModCommentOut(OutModel):
     id: int
     site: str
     status: Literal["visible", "pending", "hidden", "deleted"]
     status_reason: str | None
     flag_count: int = Field(description="Open flags (cleared when approved).")
-    pinned: bool
+    pinned: bool = Field(validation_alias=AliasChoices("pinned", "is_pinned"))
     depth: int
-    created_at: datetime
-    edited_at: datetime | None
+    created_at: IsoTime
+    edited_at: IsoTime | None
     author: ModAuthorOut
     body_html: str
     thread: ModThreadOut
@@ -135,38 +129,42 @@ class ModCommentOut(StrictModel):
     flags: list[ModFlagOut]
 
 
-class QueueOut(StrictModel):
+class QueueOut(OutModel):
     items: list[ModCommentOut]
     next_cursor: str | None
 
 
-class ActionOut(StrictModel):
+class ActionOut(OutModel):
     comment_id: int
     action: CommentActionName
     status_before: str
     status_after: str = Field(description='"purged" when the row is gone.')
-    pinned: bool
+    pinned: bool = Field(validation_alias=AliasChoices("pinned", "is_pinned"))
 
 
-class BulkResultOut(StrictModel):
+class BulkResultOut(OutModel):
     comment_id: int
     ok: bool
     status_after: str | None
-    error: ErrorDetail | None
+    error: ErrorDetail | None = Field(validation_alias=AliasChoices("failure", "error"))
 
 
-class BulkOut(StrictModel):
+class BulkOut(OutModel):
     results: list[BulkResultOut]
 
+    @classmethod
+    def of(cls, outcomes: list[BulkOutcome]) -> dict[str, Any]:
+        return cls.model_validate({"results": outcomes}).model_dump(mode="json")
 
-class ThreadActionOut(StrictModel):
+
+class ThreadActionOut(OutModel):
     thread_id: int
     action: Literal["lock", "unlock", "premoderate", "unpremoderate"]
     is_locked: bool
     is_premoderated: bool
 
 
-class SiteModerationOut(StrictModel):
+class SiteModerationOut(OutModel):
     site: str
     premoderation: bool
     flag_threshold: int
@@ -174,25 +172,29 @@ class SiteModerationOut(StrictModel):
                                    "default (votes.downvotes).")
 
 
-class BanOut(StrictModel):
+class BanOut(OutModel):
     id: int
     site: str
     by_email: bool
     by_address: bool
     note: str | None
-    created_at: datetime
-    expires_at: datetime | None
-    lifted_at: datetime | None
-    active: bool
+    created_at: IsoTime
+    expires_at: IsoTime | None
+    lifted_at: IsoTime | None
+    active: bool = Field(validation_alias=AliasChoices("active", "is_active"))
 
 
-class BansOut(StrictModel):
+class BansOut(OutModel):
     bans: list[BanOut]
 
+    @classmethod
+    def of(cls, bans: list[BanInfo]) -> dict[str, Any]:
+        return cls.model_validate({"bans": bans}).model_dump(mode="json")
 
-class AuditEntryOut(StrictModel):
+
+class AuditEntryOut(OutModel):
     id: int
-    at: datetime
+    at: IsoTime = Field(validation_alias=AliasChoices("at", "created_at"))
     actor: str = Field(description='A moderator\'s email, or "auto" (the flag threshold).')
     action: str
     site: str
@@ -204,128 +206,6 @@ class AuditEntryOut(StrictModel):
     note: str | None
 
 
-class AuditOut(StrictModel):
+class AuditOut(OutModel):
     entries: list[AuditEntryOut]
     next_cursor: str | None
-
-
-# ---- serializers ----------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return iso(value) if value is not None else None
-
-
-def mod_comment_dict(item: QueueItem) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "site": item.site,
-        "status": item.status,
-        "status_reason": item.status_reason,
-        "flag_count": item.flag_count,
-        "pinned": item.is_pinned,
-        "depth": item.depth,
-        "created_at": iso(item.created_at),
-        "edited_at": _iso(item.edited_at),
-        "author": {"name": item.author_name, "email": item.author_email,
-                   "website": item.author_website},
-        "body_html": item.body_html,
-        "thread": {
-            "id": item.thread.id,
-            "article": item.thread.article_key,
-            "title": item.thread.title,
-            "url": item.thread.url,
-            "is_locked": item.thread.is_locked,
-            "is_premoderated": item.thread.is_premoderated,
-        },
-        "parent": None if item.parent is None else {
-            "id": item.parent.id,
-            "author_name": item.parent.author_name,
-            "body_html": item.parent.body_html,
-            "status": item.parent.status,
-        },
-        "flags": [
-            {"reason": f.reason, "text": f.text, "created_at": iso(f.created_at),
-             "cleared": f.is_cleared}
-            for f in item.flags
-        ],
-    }
-
-
-def queue_dict(page: QueuePage) -> dict[str, Any]:
-    return {"items": [mod_comment_dict(i) for i in page.items], "next_cursor": page.next_cursor}
-
-
-def action_dict(result: ActionResult) -> dict[str, Any]:
-    return {
-        "comment_id": result.comment_id,
-        "action": result.action,
-        "status_before": result.status_before,
-        "status_after": result.status_after,
-        "pinned": result.is_pinned,
-    }
-
-
-def bulk_dict(outcomes: list[BulkOutcome]) -> dict[str, Any]:
-    return {
-        "results": [
-            {
-                "comment_id": o.comment_id,
-                "ok": o.ok,
-                "status_after": o.status_after,
-                "error": None if o.ok else {"code": o.error, "message": o.message,
-                                            "fields": {}},
-            }
-            for o in outcomes
-        ]
-    }
-
-
-def thread_action_dict(result: ThreadResult) -> dict[str, Any]:
-    return {
-        "thread_id": result.thread_id,
-        "action": result.action,
-        "is_locked": result.is_locked,
-        "is_premoderated": result.is_premoderated,
-    }
-
-
-def site_moderation_dict(state: SiteModeration) -> dict[str, Any]:
-    return {"site": state.site, "premoderation": state.premoderation,
-            "flag_threshold": state.flag_threshold, "downvotes": state.downvotes}
-
-
-def ban_dict(ban: BanInfo) -> dict[str, Any]:
-    return {
-        "id": ban.id,
-        "site": ban.site,
-        "by_email": ban.by_email,
-        "by_address": ban.by_address,
-        "note": ban.note,
-        "created_at": iso(ban.created_at),
-        "expires_at": _iso(ban.expires_at),
-        "lifted_at": _iso(ban.lifted_at),
-        "active": ban.is_active,
-    }
-
-
-def audit_dict(page: AuditPage) -> dict[str, Any]:
-    return {
-        "entries": [
-            {
-                "id": e.id,
-                "at": iso(e.created_at),
-                "actor": e.actor,
-                "action": e.action,
-                "site": e.site,
-                "comment_id": e.comment_id,
-                "thread_id": e.thread_id,
-                "ban_id": e.ban_id,
-                "status_before": e.status_before,
-                "status_after": e.status_after,
-                "note": e.note,
-            }
-            for e in page.entries
-        ],
-        "next_cursor": page.next_cursor,
-    }

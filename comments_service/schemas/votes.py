@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictInt
 
-from comments_service.schemas.base import RowId, StrictModel
+from comments_service.schemas.base import OutModel, RowId, StrictModel
 
 
 class NewVote(StrictModel):
@@ -17,7 +17,7 @@ class NewVote(StrictModel):
                              "down votes).", json_schema_extra={"enum": [1, -1]})
 
 
-class VoteOut(StrictModel):
+class VoteOut(OutModel):
     comment_id: int
     upvotes: int
     downvotes: int
