@@ -186,7 +186,7 @@ def bulk_action() -> Response:
         context.settings().moderation, context.now(), context.events(),
     )
     db.session.commit()
-    return jsonify(BulkOut.of(outcomes))
+    return jsonify(BulkOut.dump({"results": outcomes}))
 
 
 _THREAD_SUMMARIES = {
@@ -262,7 +262,7 @@ def list_bans() -> Response:
     query = query_args(BansQuery)
     found = bans.list_bans(db.session, moderators.scope(db.session, actor, query.site),
                            context.now(), limit=context.settings().moderation.max_page_size)
-    return jsonify(BansOut.of(found))
+    return jsonify(BansOut.dump({"bans": found}))
 
 
 @moderation_api.post("/bans/<int:ban_id>/lift")

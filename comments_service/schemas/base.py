@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -57,8 +57,5 @@ class OutModel(StrictModel):
 
     @classmethod
     def dump(cls, source: object) -> dict[str, Any]:
-        return cls.read(source).model_dump(mode="json")
-
-    @classmethod
-    def read(cls, source: object) -> Self:
-        return cls.model_validate(source)
+        """The JSON-ready response for ``source``: a service's dataclass, or a dict of them."""
+        return cls.model_validate(source).model_dump(mode="json")

@@ -8,16 +8,12 @@ service's dataclass itself (schemas/base.py OutModel.dump): one definition per s
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 
 from comments_service.config import MAX_BAN_SECONDS, MAX_FLAG_THRESHOLD
 from comments_service.schemas.base import ErrorDetail, IsoTime, OutModel, RowId, StrictModel
-from comments_service.services.bans import BanInfo
-from comments_service.services.moderation import (
-    BulkOutcome,
-)
 
 CommentActionName = Literal["approve", "hide", "restore", "delete", "purge", "pin", "unpin"]
 
@@ -152,10 +148,6 @@ class BulkResultOut(OutModel):
 class BulkOut(OutModel):
     results: list[BulkResultOut]
 
-    @classmethod
-    def of(cls, outcomes: list[BulkOutcome]) -> dict[str, Any]:
-        return cls.model_validate({"results": outcomes}).model_dump(mode="json")
-
 
 class ThreadActionOut(OutModel):
     thread_id: int
@@ -186,10 +178,6 @@ class BanOut(OutModel):
 
 class BansOut(OutModel):
     bans: list[BanOut]
-
-    @classmethod
-    def of(cls, bans: list[BanInfo]) -> dict[str, Any]:
-        return cls.model_validate({"bans": bans}).model_dump(mode="json")
 
 
 class AuditEntryOut(OutModel):
