@@ -14,16 +14,25 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from comments_service import auth, json_responses, schema_migrations, sessions
-from comments_service.config import ConfigError, Settings, load_settings
+from comments_service import auth, json_responses, live, schema_migrations, sessions
+from comments_service.admin import admin
+from comments_service.api import api, thread_front
+from comments_service.api.moderation import moderation_api
+from comments_service.config import MAX_ROW_ID, ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
-from comments_service.extensions import db, limiter
-from comments_service.limits import configure_limiter
+from comments_service.events import EXTENSION as EVENTS_EXTENSION
+from comments_service.events import EventBus
+from comments_service.extensions import db
+from comments_service.health import health
+from comments_service.limits import configure_limiter, limiter
 from comments_service.logs import configure_logging, install_request_ids
 from comments_service.metrics import install_metrics
-from comments_service.schemas import MAX_ROW_ID
+from comments_service.notify.pages import pages
+from comments_service.notify.reader_pages import reader_pages
+from comments_service.services.notifications import NotificationSubscriber
 from comments_service.services.page_cache import PageCache
 from comments_service.services.sites import SiteCache
+from comments_service.web import web
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -120,14 +129,7 @@ def _start_outbox_worker(app: Flask, settings: Settings) -> None:
     atexit.register(thread.stop)
 
 
-def create_app(
-    config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
-    *,
-    instance_path: str | Path | None = None,
-) -> Flask:
-    """Build the app. `config` is a Settings, or overrides laid over the TOML and env layers."""
-    settings = config if isinstance(config, Settings) else load_settings(overrides=config)
-    configure_logging(settings)
+def _new_flask_app(instance_path: str | Path | None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(instance_path) if instance_path else None,
@@ -136,9 +138,13 @@ def create_app(
     # <int:...> in every route matches only ids a row can have (32-bit); a larger
     # number is an unknown URL (404), never an overflow inside the database driver.
     app.url_map.converters["int"] = RowIdConverter
-    instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return app
 
+
+def _configure(app: Flask, settings: Settings) -> tuple[str, dict[str, Any]]:
+    """Flask's config from the settings; returns the database URL and engine options."""
+    instance = Path(app.instance_path)
     url, engine_options = _database_options(settings, instance)
     app.config.update(
         SECRET_KEY=_secret_key(settings, instance),
@@ -152,11 +158,15 @@ def create_app(
     _check_notifications(settings)
     app.extensions["comments_settings"] = settings
     configure_limiter(app, settings)
-
     if settings.server.trusted_proxy_hops > 0:
         hops = settings.server.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    return url, engine_options
 
+
+def _bind_extensions(app: Flask, settings: Settings) -> Engine:
+    """The database, migrations, request ids, metrics, sessions, moderators and limiter,
+    in the order their request hooks must run; returns the app's engine."""
     db.init_app(app)
     schema_migrations.init_app(app, db, MIGRATIONS_DIR)
     install_request_ids(app)
@@ -170,24 +180,10 @@ def create_app(
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine, settings.database.sqlite_busy_timeout_ms)
-    # Unchanged thread pages (revalidations, pages already built) are answered in
-    # front of Flask, from the per-process site and page caches (thread_front.py).
-    front_engine = engine if engine.dialect.name == "sqlite" else _front_engine(
-        url, engine_options, settings)
-    app.extensions["comments_front_engine"] = front_engine
-    site_cache = SiteCache(settings.database.site_cache_seconds)
-    page_cache = PageCache(settings.threads.page_cache_bytes)
-    app.extensions["comments_site_cache"] = site_cache
-    app.extensions["comments_page_cache"] = page_cache
+    return engine
 
-    from comments_service.admin import admin
-    from comments_service.api import api
-    from comments_service.api.moderation import moderation_api
-    from comments_service.health import health
-    from comments_service.notify.pages import pages
-    from comments_service.notify.reader_pages import reader_pages
-    from comments_service.web import web
 
+def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(moderation_api)  # moderation: /api/v1/moderation, bearer tokens
     app.register_blueprint(admin)  # moderation: /admin, server-rendered
@@ -197,24 +193,46 @@ def create_app(
     app.register_blueprint(web)
     register_error_handlers(app)
 
-    # A comment held for moderation is announced when a moderator approves it.
-    from comments_service.services import moderation, notifications
 
-    if settings.notifications.enabled:
-        moderation.on_comment_visible(notifications.announce_when_approved)
-    else:
-        moderation.remove_visible_hook(notifications.announce_when_approved)
+def _wire_events(app: Flask, settings: Settings) -> None:
+    """What happens to comments (events.py): this app's own bus; notifications write
+    outbox rows in the transaction, live updates (the broker between processes and the
+    stream slots) publish after its commit."""
+    events = EventBus()
+    app.extensions[EVENTS_EXTENSION] = events
+    NotificationSubscriber(settings.notifications, app.config["SECRET_KEY"]).subscribe(events)
+    live.init_app(app, settings, events)
 
-    # live updates (issue 9): the broker between processes, stream slots, and
-    # publishing of newly visible comments after their commit.
-    from comments_service import live
 
-    live.init_app(app, settings)
-
-    from comments_service.api import thread_front
-
+def _install_thread_front(
+    app: Flask, settings: Settings, engine: Engine, url: str, engine_options: dict[str, Any]
+) -> None:
+    """The per-process site and page caches, and the front that answers unchanged thread
+    pages (revalidations, pages already built) before Flask (thread_front.py)."""
+    front_engine = engine if engine.dialect.name == "sqlite" else _front_engine(
+        url, engine_options, settings)
+    app.extensions["comments_front_engine"] = front_engine
+    site_cache = SiteCache(settings.database.site_cache_seconds)
+    page_cache = PageCache(settings.threads.page_cache_bytes)
+    app.extensions["comments_site_cache"] = site_cache
+    app.extensions["comments_page_cache"] = page_cache
     thread_front.install(app, front_engine, settings, site_cache, page_cache)
 
+
+def create_app(
+    config: Settings | Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    instance_path: str | Path | None = None,
+) -> Flask:
+    """Build the app. `config` is a Settings, or overrides laid over the TOML and env layers."""
+    settings = config if isinstance(config, Settings) else load_settings(overrides=config)
+    configure_logging(settings)
+    app = _new_flask_app(instance_path)
+    url, engine_options = _configure(app, settings)
+    engine = _bind_extensions(app, settings)
+    _register_blueprints(app)
+    _wire_events(app, settings)
+    _install_thread_front(app, settings, engine, url, engine_options)
     # The in-process outbox worker. Tests keep it off with
     # COMMENTS_NOTIFICATIONS_WORKER=none (tests/conftest.py) and drive the worker
     # themselves; CLI commands other than `serve` build their app with worker "none".

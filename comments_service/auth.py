@@ -14,16 +14,38 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g, request
-from flask_login import UserMixin, current_user
+from flask import Flask, Response, current_app, g, request
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
 
 from comments_service.config import Settings
-from comments_service.extensions import csrf, db, login_manager
+from comments_service.extensions import db
 from comments_service.limits import exempt_current_request
 from comments_service.services import moderators
 from comments_service.services.moderators import Actor
 
 SESSION_COOKIE = "comments_session"
+
+
+class SessionOnlyLoginManager(LoginManager):
+    """Flask-Login for the admin session, minus one side effect on every other response.
+
+    Flask-Login's after-request hook reads the session to refresh a remember-me
+    cookie; reading the session makes Flask add ``Vary: Cookie``, which would
+    spoil caching of every public API response. We set no remember-me cookie,
+    so a request without the session cookie has nothing for the hook to do.
+    """
+
+    def _update_remember_cookie(self, response: Response) -> Response:
+        if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            return response
+        return super()._update_remember_cookie(response)  # type: ignore[no-any-return]
+
+
+# Moderators' admin sessions (Flask-Login) and its forms' CSRF tokens (Flask-WTF);
+# set up by comments_service.auth.init_app.
+login_manager = SessionOnlyLoginManager()
+csrf = CSRFProtect()
 
 
 class ModeratorUser(UserMixin):

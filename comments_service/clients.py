@@ -1,4 +1,4 @@
-"""Who is asking: the client's address (proxy-aware via ProxyFix) and its keyed hash.
+"""Who is asking: the keyed hash of a client's address (read by request_client.py).
 
 Addresses are never stored in clear. Like Isso's ``anonymize``, an IPv4 address is
 cut to its /24 and an IPv6 address to its /48 before it is hashed with the
@@ -11,13 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-
-from flask import request
-
-
-def client_address() -> str:
-    """The requesting client's address as Flask sees it (after ProxyFix, if configured)."""
-    return request.remote_addr or "0.0.0.0"  # noqa: S104 - a placeholder, never bound
 
 
 def _network_address(

@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from comments_service.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -305,7 +307,6 @@ _HTTP_CODES = {
 
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers that give every error the project's JSON shape."""
-    from comments_service.extensions import db
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError) -> Response:

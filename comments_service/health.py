@@ -11,7 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from comments_service.config import Settings
 from comments_service.errors import NotFound
-from comments_service.extensions import db, limiter
+from comments_service.extensions import db
+from comments_service.limits import limiter
 from comments_service.metrics import OUTBOX_MESSAGES, exposition
 from comments_service.services import outbox
 

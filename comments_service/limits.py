@@ -51,8 +51,9 @@ from flask_limiter import Limiter
 from werkzeug.exceptions import HTTPException
 
 from comments_service import limit_storage
-from comments_service.clients import client_address, rate_key
+from comments_service.clients import rate_key
 from comments_service.config import Settings
+from comments_service.request_client import client_address
 
 EXEMPT_FLAG = "comments_limits_exempt"
 # One count per address for reader-data links, whether asked through the API or the page.
@@ -265,6 +266,11 @@ class AppLimiter(Limiter):
         app.after_request(_retry_after_only_on_429)
         super().init_app(app)
         app.after_request(_remember_own_retry_after)
+
+
+# Limits are declared per route with the providers above; storage, strategy and
+# failure handling come from config when create_app binds it.
+limiter = AppLimiter(key_func=client_key)
 
 
 def storage_options(settings: Settings) -> dict[str, Any]:

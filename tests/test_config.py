@@ -103,3 +103,14 @@ def test_production_example_loads_and_still_needs_a_secret(tmp_path: Path) -> No
     assert settings.notifications.worker == "none"
     with pytest.raises(ConfigError, match="secret"):
         create_app(settings, instance_path=tmp_path)
+
+
+def test_as_row_id_takes_ascii_digits_up_to_the_row_id_bound() -> None:
+    """The one id bound (config.MAX_ROW_ID), used by the admin, the audit cursor and
+    Last-Event-ID: anything else is None, never an exception."""
+    from comments_service.config import MAX_ROW_ID, as_row_id
+
+    assert as_row_id("0") == 0
+    assert as_row_id(str(MAX_ROW_ID)) == MAX_ROW_ID
+    for text in (str(MAX_ROW_ID + 1), "9" * 5000, "", "-1", "1.5", "\u00b2", "\u0661"):
+        assert as_row_id(text) is None, text

@@ -7,8 +7,8 @@ from typing import Any
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
-from comments_service.extensions import limiter
 from comments_service.limit_storage import SweepingMemoryStorage, storage_uri
+from comments_service.limits import limiter
 
 
 def test_memory_uri_is_served_by_the_sweeping_storage(make_app: Any) -> None:

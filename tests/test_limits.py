@@ -30,11 +30,12 @@ from sqlalchemy import select
 
 from comments_service import create_app
 from comments_service.cli import migrate_database
-from comments_service.extensions import db, limiter
+from comments_service.extensions import db
 from comments_service.limits import (
     client_key,
     email_key,
     exempt_current_request,
+    limiter,
     normalize_email,
     thread_key,
 )

@@ -1,4 +1,4 @@
-"""migrations/versions/0010_autoincrement.py and ids that are never handed out twice (issue 24.4).
+"""migrations/versions/0009_autoincrement.py and ids that are never handed out twice (issue 24.4).
 
 On SQLite a table without AUTOINCREMENT gives a new row the largest rowid + 1, so the id
 of a deleted newest row comes back. The migration rebuilds the tables whose ids leave the
@@ -18,7 +18,7 @@ from sqlalchemy import inspect, text
 from comments_service.extensions import db
 from tests.conftest import Api, assert_schema_matches_models, insert_site_and_thread, sqlite_app_at
 
-REVISION = "0010_autoincrement"
+REVISION = "0009_autoincrement"
 BEFORE = "0008_reader_data"
 NEVER_REUSED = {"threads", "comments", "outbox", "bans", "audit_log", "reader_data_requests",
                 "moderators"}

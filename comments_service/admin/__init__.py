@@ -12,8 +12,9 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from comments_service.auth import csrf
 from comments_service.errors import ApiError
-from comments_service.extensions import csrf, db
+from comments_service.extensions import db
 
 admin = Blueprint(
     "admin",

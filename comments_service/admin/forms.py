@@ -14,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from comments_service.config import MAX_FLAG_THRESHOLD
+
 BAN_DURATIONS = [
     SelectChoice("", "Until lifted"),
     SelectChoice("3600", "1 hour"),
@@ -39,7 +41,7 @@ class SiteSettingsForm(FlaskForm):
     premoderation = BooleanField("Hold every new comment for approval")
     flag_threshold = IntegerField(
         "Hide a comment after this many readers flag it (0: never)",
-        validators=[NumberRange(min=0, max=1000)],
+        validators=[NumberRange(min=0, max=MAX_FLAG_THRESHOLD)],
     )
     downvotes = BooleanField("Take down votes on comments, not only up votes")
     note = TextAreaField("Note (kept in the audit log)", validators=[Optional()])

@@ -25,22 +25,21 @@ from sqlalchemy import select
 
 from comments_service.admin import NAV_ITEMS, admin
 from comments_service.admin.forms import BanForm, LoginForm, SiteSettingsForm
+from comments_service.api import context
 from comments_service.api.parsing import query_args
 from comments_service.auth import ModeratorUser
-from comments_service.config import Settings
+from comments_service.config import Settings, as_row_id
 from comments_service.errors import ApiError, BadRequest
-from comments_service.extensions import db, limiter
-from comments_service.limits import login_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, login_limit
 from comments_service.models import Site
-from comments_service.schemas_moderation import AuditQuery, BansQuery, QueueQuery
+from comments_service.schemas.moderation import AuditQuery, BansQuery, QueueQuery
 from comments_service.services import audit, bans, moderation, moderators, queue, sites
-from comments_service.services.moderation import CommentAction, ThreadAction
+from comments_service.services.moderation import CommentAction
 from comments_service.services.moderators import Actor
+from comments_service.services.thread_moderation import ThreadAction, moderate_thread
 from comments_service.services.votes import downvotes_allowed
 
-BULK_ACTIONS = (
-    CommentAction.APPROVE, CommentAction.HIDE, CommentAction.RESTORE, CommentAction.DELETE,
-)
 DONE = {
     CommentAction.APPROVE: "approved",
     CommentAction.HIDE: "hidden",
@@ -85,9 +84,10 @@ def _flash_error(error: ApiError) -> None:
 
 
 def _int(value: str | None) -> int:
-    if value is None or not value.isdigit() or len(value) > 18:
+    found = as_row_id(value) if value is not None else None
+    if found is None:
         raise BadRequest("Not a comment id.")
-    return int(value)
+    return found
 
 
 @admin.app_template_filter("admin_when")
@@ -166,7 +166,7 @@ def queue_page() -> str:
         query=query,
         site_choices=moderators.site_slugs(db.session, actor),
         states=queue.QUEUE_STATES,
-        bulk_actions=BULK_ACTIONS,
+        bulk_actions=moderation.BULK_ACTIONS,
     )
 
 
@@ -178,7 +178,8 @@ def _apply_one(actor: Actor, value: str, note: str | None) -> None:
         raise BadRequest("Unknown action.") from None
     comment_id = _int(ident)
     result = moderation.moderate_comment(
-        db.session, actor, comment_id, action, note, _settings().moderation, _now()
+        db.session, actor, comment_id, action, note, _settings().moderation, _now(),
+        context.events(),
     )
     db.session.commit()
     flash(f"Comment #{result.comment_id} {DONE[action]}.", "success")
@@ -189,11 +190,9 @@ def _apply_bulk(actor: Actor, name: str, ids: list[str], note: str | None) -> No
         action = CommentAction(name)
     except ValueError:
         raise BadRequest("Choose an action for the selected comments.") from None
-    if action not in BULK_ACTIONS:
-        raise BadRequest("That action is not offered for several comments at once.")
     outcomes = moderation.moderate_many(
         db.session, actor, [_int(i) for i in ids], action, note, _settings().moderation,
-        _now(),
+        _now(), context.events(),
     )
     db.session.commit()
     done = [o for o in outcomes if o.ok]
@@ -247,7 +246,7 @@ def purge_comment(comment_id: int) -> Response:
     try:
         moderation.moderate_comment(db.session, actor, comment_id, CommentAction.PURGE,
                                     request.form.get("note") or None, _settings().moderation,
-                                    _now())
+                                    _now(), context.events())
         db.session.commit()
         flash(f"Comment #{comment_id} purged: its text, author and address are gone.",
               "success")
@@ -294,7 +293,7 @@ def thread_action(thread_id: int) -> Response:
             action = ThreadAction(request.form.get("action", ""))
         except ValueError:
             raise BadRequest("Unknown thread action.") from None
-        moderation.moderate_thread(db.session, actor, thread_id, action,
+        moderate_thread(db.session, actor, thread_id, action,
                                    request.form.get("note") or None, _settings().moderation,
                                    _now())
         db.session.commit()

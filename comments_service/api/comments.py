@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request, url_for
 
-from comments_service import live
 from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body, query_args
-from comments_service.extensions import db, limiter
+from comments_service.extensions import db
 from comments_service.limits import (
     edit_limit,
     email_key,
     lacks_field,
+    limiter,
     post_email_limit,
     post_limit,
     post_thread_limit,
@@ -34,7 +34,7 @@ from comments_service.schemas import (
     iso,
     replies_page_dict,
 )
-from comments_service.services import passages, posting, spam, threads
+from comments_service.services import author_edits, passages, posting, spam, threads
 
 HELD_MESSAGE = "Thanks! Your comment will appear once a moderator has approved it."
 
@@ -86,7 +86,7 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
         context.author(),
         settings.comments,
         context.now(),
-        notifications=settings.notifications,
+        events=context.events(),
         screening=spam.Screening(settings.spam, signals),
         passages=settings.passages,
     )
@@ -104,8 +104,6 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
         "editable_until": iso(posted.editable_until),
     }
     location = url_for(".get_comment", site_slug=site.slug, comment_id=posted.comment.id)
-    # Published once the commit succeeds.
-    live.announce(db.session, posted.comment, site_id=site.id, article_key=posted.article_key)
     db.session.commit()
     COMMENTS_CREATED.labels(status).inc()
     return jsonify(body), 201, {"Location": location, "Cache-Control": "no-store"}
@@ -139,9 +137,9 @@ def edit_comment(site_slug: str, comment_id: int) -> Response:
     site = context.site(site_slug)
     payload = json_body(CommentEdit)
     settings = context.settings()
-    comment = posting.edit_comment(
+    comment = author_edits.edit_comment(
         db.session, site, comment_id, _edit_token(), payload.body,
-        settings.comments, context.now(), spam_rules=settings.spam,
+        settings.comments, context.now(), spam_rules=settings.spam, events=context.events(),
     )
     anchor = passages.anchor_of(db.session, comment)
     db.session.commit()
@@ -159,9 +157,9 @@ def edit_comment(site_slug: str, comment_id: int) -> Response:
 )
 def delete_comment(site_slug: str, comment_id: int) -> Response:
     site = context.site(site_slug)
-    deleted = posting.delete_comment(
+    deleted = author_edits.delete_comment(
         db.session, site, comment_id, _edit_token(), context.settings().comments,
-        context.now(),
+        context.now(), context.events(),
     )
     db.session.commit()
     return jsonify({"id": deleted.id, "deleted": True, "placeholder": deleted.is_placeholder})

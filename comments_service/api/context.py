@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 
 from flask import current_app, g, request
 
-from comments_service.clients import client_address, hash_address
+from comments_service.clients import hash_address
 from comments_service.config import Settings
+from comments_service.events import EXTENSION as EVENTS_EXTENSION
+from comments_service.events import EventBus
 from comments_service.extensions import db
 from comments_service.models import Site
+from comments_service.request_client import client_address
 from comments_service.services import sites, spam
 from comments_service.services.page_cache import PageCache
 from comments_service.services.posting import Author
@@ -17,6 +20,12 @@ from comments_service.services.posting import Author
 
 def settings() -> Settings:
     return current_app.extensions["comments_settings"]
+
+
+def events() -> EventBus:
+    """This app's comment events, for the services a view calls (events.py)."""
+    bus: EventBus = current_app.extensions[EVENTS_EXTENSION]
+    return bus
 
 
 def _site_cache() -> sites.SiteCache:

@@ -8,8 +8,8 @@ from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.api.parsing import query_args
 from comments_service.errors import BadRequest
-from comments_service.extensions import db, limiter
-from comments_service.limits import read_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, read_limit
 from comments_service.schemas import CountsOut, CountsQuery
 from comments_service.services import threads
 

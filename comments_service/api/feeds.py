@@ -26,10 +26,10 @@ from comments_service.api import api, context, thread_etags
 from comments_service.api.openapi import API_PREFIX, documented
 from comments_service.api.parsing import query_args
 from comments_service.errors import FeedsOff
-from comments_service.extensions import db, limiter
-from comments_service.limits import read_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, read_limit
 from comments_service.models import Site
-from comments_service.schemas import FeedQuery
+from comments_service.schemas.feeds import FeedQuery
 from comments_service.services import feeds, threads
 
 # feedgen writes the feed's own <updated> before any entry.

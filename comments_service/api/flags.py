@@ -7,11 +7,10 @@ from flask import Response, jsonify, request
 from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body
-from comments_service.extensions import db, limiter
-from comments_service.limits import flag_limit
-from comments_service.models import Comment
+from comments_service.extensions import db
+from comments_service.limits import flag_limit, limiter
 from comments_service.schemas import FlaggedOut, NewFlag
-from comments_service.services import flags, notifications
+from comments_service.services import flags
 
 READER_TOKEN = HeaderParam(
     "X-Reader-Token",
@@ -43,14 +42,8 @@ def flag_comment(site_slug: str, comment_id: int) -> tuple[Response, int, dict[s
         reader_token=request.headers.get(READER_TOKEN.name) or None,
         rules=context.settings().moderation,
         now=context.now(),
+        events=context.events(),
     )
-    notify = context.settings().notifications
-    if notify.enabled and notify.moderator_addresses:
-        comment = db.session.get(Comment, flagged.comment_id)
-        if comment is not None:
-            notifications.enqueue_moderator_notice(
-                db.session, comment, "flagged", notify.moderator_addresses, context.now()
-            )
     db.session.commit()
     body = {"flagged": True, "comment_id": flagged.comment_id}
     return jsonify(body), 201, {"Cache-Control": "no-store"}

@@ -18,16 +18,17 @@ from comments_service import live
 from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import query_args
-from comments_service.clients import client_address, rate_key
+from comments_service.clients import rate_key
+from comments_service.config import as_row_id
 from comments_service.errors import BadRequest, LiveOff, StreamsBusy, TooManyStreams
-from comments_service.extensions import db, limiter
-from comments_service.limits import read_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, read_limit
 from comments_service.live.broker import BrokerUnavailable, LiveEvent, Subscription, channel_for
 from comments_service.live.slots import ProcessFull, Slot, TooManyForClient
-from comments_service.schemas import MAX_ROW_ID
-from comments_service.schemas_live import LiveEventsOut, LiveQuery
+from comments_service.request_client import client_address
+from comments_service.schemas.live import LiveEventsOut, LiveQuery
+from comments_service.services import drafts
 from comments_service.services import live as live_rules
-from comments_service.services import posting
 
 LAST_EVENT_ID = HeaderParam(
     "Last-Event-ID", "Sent by EventSource on reconnect; the same as `since`."
@@ -40,9 +41,10 @@ def _since(query: LiveQuery) -> int | None:
     header = request.headers.get(LAST_EVENT_ID.name)
     if header is None or query.since is not None:
         return query.since
-    if not header.isdigit() or int(header) > MAX_ROW_ID:
+    since = as_row_id(header)
+    if since is None:
         raise BadRequest(fields={LAST_EVENT_ID.name: "Send the id of an event you got."})
-    return int(header)
+    return since
 
 
 def _acquire(runtime: live.LiveRuntime) -> Slot:
@@ -123,7 +125,7 @@ def thread_events(site_slug: str) -> Response:
     query = query_args(LiveQuery)
     since = _since(query)
     # The thread's key as posting stores it, so both name the same channel.
-    article_key, problem = posting.clean_article_key(query.article, context.settings().comments)
+    article_key, problem = drafts.clean_article_key(query.article, context.settings().comments)
     if problem:
         raise BadRequest(fields={"article": problem})
     slot = _acquire(runtime)

@@ -21,7 +21,7 @@ from comments_service.api.parsing import json_body, query_args
 from comments_service.auth import bearer_token
 from comments_service.errors import Unauthorized
 from comments_service.extensions import db
-from comments_service.schemas_moderation import (
+from comments_service.schemas.moderation import (
     ActionIn,
     ActionOut,
     AuditOut,
@@ -39,18 +39,11 @@ from comments_service.schemas_moderation import (
     SiteModerationIn,
     SiteModerationOut,
     ThreadActionOut,
-    action_dict,
-    audit_dict,
-    ban_dict,
-    bulk_dict,
-    mod_comment_dict,
-    queue_dict,
-    site_moderation_dict,
-    thread_action_dict,
 )
 from comments_service.services import audit, bans, moderation, moderators, queue
-from comments_service.services.moderation import CommentAction, ThreadAction
+from comments_service.services.moderation import CommentAction
 from comments_service.services.moderators import Actor
+from comments_service.services.thread_moderation import ThreadAction, moderate_thread
 
 moderation_api = Blueprint("api_moderation", __name__, url_prefix="/api/v1/moderation")
 
@@ -104,7 +97,7 @@ def get_queue() -> Response:
         sort=query.sort, cursor=query.cursor,
         limit=_page_limit(query.limit, context.settings().moderation.queue_page_size),
     )
-    return jsonify(queue_dict(page))
+    return jsonify(QueueOut.dump(page))
 
 
 @moderation_api.get("/comments/<int:comment_id>")
@@ -113,7 +106,7 @@ def get_queue() -> Response:
             errors=(401, 403, 404), tags=TAGS)
 def get_comment(comment_id: int) -> Response:
     item = queue.read_item(db.session, _actor(), comment_id)
-    return jsonify(mod_comment_dict(item))
+    return jsonify(ModCommentOut.dump(item))
 
 
 _COMMENT_SUMMARIES = {
@@ -155,9 +148,9 @@ def _add_action_route(
 
 def _comment_action(action: CommentAction) -> Callable[[Actor, int, str | None], dict[str, Any]]:
     def apply(actor: Actor, comment_id: int, note: str | None) -> dict[str, Any]:
-        return action_dict(moderation.moderate_comment(
+        return ActionOut.dump(moderation.moderate_comment(
             db.session, actor, comment_id, action, note, context.settings().moderation,
-            context.now(),
+            context.now(), context.events(),
         ))
 
     return apply
@@ -165,7 +158,7 @@ def _comment_action(action: CommentAction) -> Callable[[Actor, int, str | None],
 
 def _thread_action(action: ThreadAction) -> Callable[[Actor, int, str | None], dict[str, Any]]:
     def apply(actor: Actor, thread_id: int, note: str | None) -> dict[str, Any]:
-        return thread_action_dict(moderation.moderate_thread(
+        return ThreadActionOut.dump(moderate_thread(
             db.session, actor, thread_id, action, note, context.settings().moderation,
             context.now(),
         ))
@@ -190,10 +183,10 @@ def bulk_action() -> Response:
     payload = json_body(BulkActionIn)
     outcomes = moderation.moderate_many(
         db.session, actor, payload.comment_ids, CommentAction(payload.action), payload.note,
-        context.settings().moderation, context.now(),
+        context.settings().moderation, context.now(), context.events(),
     )
     db.session.commit()
-    return jsonify(bulk_dict(outcomes))
+    return jsonify(BulkOut.dump({"results": outcomes}))
 
 
 _THREAD_SUMMARIES = {
@@ -218,7 +211,7 @@ def get_site_settings(site_slug: str) -> Response:
     actor = _actor()
     site = context.site(site_slug)
     actor.require_site(site.id)
-    return jsonify(site_moderation_dict(
+    return jsonify(SiteModerationOut.dump(
         moderation.site_moderation(site, context.settings().moderation)))
 
 
@@ -238,7 +231,7 @@ def update_site_settings(site_slug: str) -> Response:
         rules=context.settings().moderation, now=context.now(), downvotes=payload.downvotes,
     )
     db.session.commit()
-    return jsonify(site_moderation_dict(state))
+    return jsonify(SiteModerationOut.dump(state))
 
 
 @moderation_api.post("/comments/<int:comment_id>/ban")
@@ -258,7 +251,7 @@ def ban_author(comment_id: int) -> tuple[Response, int]:
         rules=context.settings().moderation, now=context.now(),
     )
     db.session.commit()
-    return jsonify(ban_dict(ban)), 201
+    return jsonify(BanOut.dump(ban)), 201
 
 
 @moderation_api.get("/bans")
@@ -269,7 +262,7 @@ def list_bans() -> Response:
     query = query_args(BansQuery)
     found = bans.list_bans(db.session, moderators.scope(db.session, actor, query.site),
                            context.now(), limit=context.settings().moderation.max_page_size)
-    return jsonify({"bans": [ban_dict(ban) for ban in found]})
+    return jsonify(BansOut.dump({"bans": found}))
 
 
 @moderation_api.post("/bans/<int:ban_id>/lift")
@@ -281,7 +274,7 @@ def lift_ban(ban_id: int) -> Response:
     ban = bans.lift_ban(db.session, actor, ban_id, payload.note,
                         context.settings().moderation, context.now())
     db.session.commit()
-    return jsonify(ban_dict(ban))
+    return jsonify(BanOut.dump(ban))
 
 
 @moderation_api.get("/audit")
@@ -296,4 +289,4 @@ def get_audit() -> Response:
         cursor=query.cursor,
         limit=_page_limit(query.limit, context.settings().moderation.audit_page_size),
     )
-    return jsonify(audit_dict(page))
+    return jsonify(AuditOut.dump(page))

@@ -9,8 +9,8 @@ from flask import Response, jsonify, request
 from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.api.parsing import query_args
-from comments_service.extensions import db, limiter
-from comments_service.limits import read_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, read_limit
 from comments_service.schemas import PassageCountsOut, PassagesQuery, passage_counts_dict
 from comments_service.services import passages, threads
 

@@ -7,9 +7,8 @@ from flask import Response, jsonify
 from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.api.parsing import json_body
-from comments_service.extensions import limiter
-from comments_service.limits import read_limit
-from comments_service.schemas import PreviewIn, PreviewOut
+from comments_service.limits import limiter, read_limit
+from comments_service.schemas.preview import PreviewIn, PreviewOut
 from comments_service.services.preview import render_preview
 
 

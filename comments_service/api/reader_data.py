@@ -7,11 +7,12 @@ from flask import Response, current_app, jsonify
 from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.api.parsing import json_body
-from comments_service.extensions import db, limiter
+from comments_service.extensions import db
 from comments_service.limits import (
     READER_DATA_EMAIL_SCOPE,
     email_key,
     lacks_field,
+    limiter,
     subscribe_email_limit,
     subscribe_limit,
 )

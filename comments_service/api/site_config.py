@@ -6,8 +6,7 @@ from flask import Response, jsonify
 
 from comments_service.api import api, context
 from comments_service.api.openapi import documented
-from comments_service.extensions import limiter
-from comments_service.limits import read_limit
+from comments_service.limits import limiter, read_limit
 from comments_service.schemas import PublicConfigOut
 from comments_service.services.votes import downvotes_allowed
 

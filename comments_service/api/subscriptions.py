@@ -7,8 +7,14 @@ from flask import Response, current_app, jsonify
 from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.api.parsing import json_body
-from comments_service.extensions import db, limiter
-from comments_service.limits import email_key, lacks_field, subscribe_email_limit, subscribe_limit
+from comments_service.extensions import db
+from comments_service.limits import (
+    email_key,
+    lacks_field,
+    limiter,
+    subscribe_email_limit,
+    subscribe_limit,
+)
 from comments_service.schemas import NewSubscription, SubscriptionOut
 from comments_service.services import subscriptions
 

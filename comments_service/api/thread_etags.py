@@ -27,7 +27,6 @@ from comments_service.models import Thread
 from comments_service.schemas import ThreadQuery
 from comments_service.services.page_cache import PageCache
 
-ENDPOINT = "api_v1.get_thread"
 CACHE_CONTROL = "no-cache"
 PAGE_MIMETYPE = "application/json"
 

@@ -25,6 +25,20 @@ answer (profiled; in-process CPU per 304 on SQLite: 182 -> 112 us).
 Answers from here are not counted by the read limit and carry no ``X-RateLimit-*``
 headers: they cost less than the counting would, and a client past its limit is
 still refused anything that needs building.
+
+Hooks it skips, and what it does in their place:
+
+- the request id (``logs.install_request_ids``): sets ``X-Request-ID`` itself;
+- the request metrics (``metrics.install_metrics``): observes the answer itself;
+- CORS (``api/cors.py``, before and after request): adds the read headers itself;
+- the moderator check (``auth.identify_moderator``), the session
+  (``sessions.py``), the limiter's counting and its ``X-RateLimit-*``/``Retry-After``
+  hooks (``limits.py``), the JSON provider and the error handlers: none of them
+  changes a 200 or 304 of a public thread page, so none is needed.
+
+Where it listens comes from the app itself: the URL and endpoint of the route
+whose view is ``api/threads.get_thread``, as registered. ``[threads] front =
+false`` turns it off: every thread request then goes through Flask.
 """
 
 from __future__ import annotations
@@ -42,6 +56,7 @@ from werkzeug.wrappers import Request
 from comments_service import logs, metrics
 from comments_service.api import cors, thread_etags
 from comments_service.api.parsing import args_as
+from comments_service.api.threads import get_thread
 from comments_service.config import Settings
 from comments_service.errors import ApiError
 from comments_service.schemas import ThreadQuery
@@ -51,8 +66,7 @@ from comments_service.services.sites import SiteCache
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-PREFIX = "/api/v1/sites/"
-SUFFIX = "/thread"
+SITE_PART = "<site_slug>"
 
 
 @dataclass(frozen=True)
@@ -115,22 +129,48 @@ class StateLookup:
         return None
 
 
+@dataclass(frozen=True)
+class ThreadRoute:
+    """Where the thread view listens: the text around the site's slug, and its endpoint."""
+
+    prefix: str
+    suffix: str
+    endpoint: str
+
+
+def thread_route(app: Flask) -> ThreadRoute:
+    """The registered route of ``api/threads.get_thread``: its URL around the site's slug.
+
+    Raises LookupError when the view is not registered, or not under one plain
+    ``<site_slug>`` part (the front would not know which requests are its own).
+    """
+    for rule in app.url_map.iter_rules():
+        if app.view_functions.get(rule.endpoint) is get_thread:
+            prefix, found, suffix = rule.rule.partition(SITE_PART)
+            if found and "<" not in prefix + suffix:
+                return ThreadRoute(prefix, suffix, rule.endpoint)
+    raise LookupError("the thread view is not registered under one <site_slug> part")
+
+
 class ThreadPageFront:
     """WSGI middleware: unchanged thread pages answered before Flask, the rest passed on."""
 
     def __init__(self, wsgi_app: WSGIApplication, engine: Engine, settings: Settings,
-                 sites: SiteCache, pages: PageCache) -> None:
+                 sites: SiteCache, pages: PageCache, route: ThreadRoute) -> None:
         self.wsgi_app = wsgi_app
         self.thread_state = StateLookup(engine)
         self.settings = settings
         self.sites = sites
         self.pages = pages
+        self.route = route
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET":
             path: str = environ.get("PATH_INFO", "")
-            if path.startswith(PREFIX) and path.endswith(SUFFIX):
-                answer = self.answer(environ, path[len(PREFIX):-len(SUFFIX)])
+            prefix, suffix = self.route.prefix, self.route.suffix
+            if (path.startswith(prefix) and path.endswith(suffix)
+                    and len(path) > len(prefix) + len(suffix)):
+                answer = self.answer(environ, path[len(prefix):len(path) - len(suffix)])
                 if answer is not None:
                     start_response(_STATUS_LINES[answer.status], answer.headers)
                     return [answer.body] if answer.body else []
@@ -171,7 +211,7 @@ class ThreadPageFront:
             request.headers.get(logs.REQUEST_ID_HEADER, ""))))
         if request.headers.get("Origin"):
             _add_read_cors(answer.headers)
-        metrics.observe(thread_etags.ENDPOINT, "GET", answer.status, started)
+        metrics.observe(self.route.endpoint, "GET", answer.status, started)
         return answer
 
 
@@ -187,6 +227,9 @@ def _add_read_cors(headers: list[tuple[str, str]]) -> None:
 
 def install(app: Flask, engine: Engine, settings: Settings, sites: SiteCache,
             pages: PageCache) -> None:
-    """Put the front before the app's WSGI callable."""
+    """Put the front before the app's WSGI callable (after its blueprints are registered);
+    nothing when ``[threads] front`` is off."""
+    if not settings.threads.front:
+        return
     app.wsgi_app = ThreadPageFront(  # type: ignore[method-assign]
-        app.wsgi_app, engine, settings, sites, pages)
+        app.wsgi_app, engine, settings, sites, pages, thread_route(app))

@@ -7,8 +7,8 @@ from flask import Response, jsonify, request
 from comments_service.api import api, context, thread_etags
 from comments_service.api.openapi import documented
 from comments_service.api.parsing import query_args
-from comments_service.extensions import db, limiter
-from comments_service.limits import read_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, read_limit
 from comments_service.metrics import THREAD_PAGES
 from comments_service.schemas import ThreadPageOut, ThreadQuery, thread_page_dict
 from comments_service.services import threads

@@ -12,10 +12,11 @@ from flask import Response, current_app, jsonify, request
 from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body, query_args
-from comments_service.clients import client_address, rate_key
+from comments_service.clients import rate_key
 from comments_service.errors import BadRequest
-from comments_service.extensions import db, limiter
-from comments_service.limits import read_limit, vote_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, read_limit, vote_limit
+from comments_service.request_client import client_address
 from comments_service.schemas import MyVotesOut, MyVotesQuery, NewVote, VoteOut
 from comments_service.services import votes
 
@@ -35,11 +36,6 @@ def _voter() -> votes.Voter:
                        secret)
 
 
-def _vote_dict(state: votes.VoteState) -> dict[str, int]:
-    return {"comment_id": state.comment_id, "upvotes": state.upvotes,
-            "downvotes": state.downvotes, "score": state.score, "my_vote": state.my_vote}
-
-
 @api.put("/sites/<site_slug>/comments/<int:comment_id>/vote")
 @limiter.shared_limit(vote_limit, scope="vote")
 @documented(
@@ -57,7 +53,7 @@ def put_vote(site_slug: str, comment_id: int) -> tuple[Response, int, dict[str, 
     state = votes.cast_vote(db.session, site, comment_id, payload.value, _voter(),
                             context.settings().votes, context.now())
     db.session.commit()
-    return jsonify(_vote_dict(state)), 200, NO_STORE
+    return jsonify(VoteOut.dump(state)), 200, NO_STORE
 
 
 @api.delete("/sites/<site_slug>/comments/<int:comment_id>/vote")
@@ -73,7 +69,7 @@ def delete_vote(site_slug: str, comment_id: int) -> tuple[Response, int, dict[st
     site = context.site(site_slug)
     state = votes.retract_vote(db.session, site, comment_id, _voter(), context.settings().votes)
     db.session.commit()
-    return jsonify(_vote_dict(state)), 200, NO_STORE
+    return jsonify(VoteOut.dump(state)), 200, NO_STORE
 
 
 @api.get("/sites/<site_slug>/my-votes")

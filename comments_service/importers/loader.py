@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -37,9 +36,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from comments_service import sanitize
 from comments_service.clients import hash_address
 from comments_service.config import CommentSettings, ImportSettings
+from comments_service.importers.fields import bodies, key_problem, one_line
 from comments_service.importers.present import already_present
 from comments_service.importers.records import Body, Record, Skipped
 from comments_service.importers.report import PLAIN_PERMALINK, ImportReport
@@ -53,21 +52,13 @@ from comments_service.models import (
     UTCDateTime,
     path_segment,
 )
+from comments_service.services.drafts import clean_web_url
 from comments_service.services.passages import Anchor, imported_anchor
-from comments_service.services.posting import (
-    attach_point,
-    avatar_seed,
-    clean_body,
-    clean_web_url,
-    get_or_create_thread,
-)
+from comments_service.services.posting import attach_point, avatar_seed, get_or_create_thread
 from comments_service.services.votes import rank_of
 
 log = logging.getLogger(__name__)
 
-# As services/posting.py: no control characters in one-line fields.
-_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-_SPACES = re.compile(r"\s+")
 # Distinct email addresses whose validation an import remembers (about 100 bytes each).
 _EMAILS_REMEMBERED = 10_000
 
@@ -85,44 +76,6 @@ class _NoProgress:
 
     def written(self, count: int) -> None:
         pass
-
-
-# ---- field rules ---------------------------------------------------------------
-
-
-def _one_line(value: str | None, limit: int) -> str | None:
-    """Trimmed, control characters out, whitespace folded, cut to limit; None if empty."""
-    if value is None:
-        return None
-    value = _SPACES.sub(" ", _ANY_CONTROL.sub(" ", value)).strip()[:limit].strip()
-    return value or None
-
-
-def bodies(body: Body, rules: CommentSettings) -> tuple[str, str]:
-    """(body_markdown, body_html) for a source body, through the one sanitizer.
-
-    HTML is cleaned by the allow-list (its plain text is kept as the Markdown
-    source, for a moderator who edits it); Markdown is rendered as a reader's is.
-    """
-    # clean_body's error messages are for readers (empty, too long): not used here.
-    if body.html is not None:
-        html = sanitize.clean_imported(clean_body(body.html, rules, {}))
-        markdown = body.markdown if body.markdown is not None else sanitize.to_text(html)
-        return clean_body(markdown, rules, {}), html
-    markdown = clean_body(body.markdown or "", rules, {})
-    if body.markdown_has_html:
-        return markdown, sanitize.render_imported(markdown)
-    return markdown, sanitize.render(markdown)
-
-
-def _key_problem(key: str, rules: CommentSettings) -> str | None:
-    if not key:
-        return "has no article key (try another --key-from)"
-    if _ANY_CONTROL.search(key):
-        return "has control characters in its article key"
-    if len(key) > rules.max_article_key_chars:
-        return f"has an article key longer than {rules.max_article_key_chars} characters"
-    return None
 
 
 # ---- writing ----------------------------------------------------------------------
@@ -233,7 +186,7 @@ class _Writer:
         if row["db_id"] is not None:
             return int(row["db_id"])
         key = (row["article_key"] or "").strip()
-        problem = _key_problem(key, self.rules)
+        problem = key_problem(key, self.rules)
         if problem is not None:
             return f"its thread {source_id} {problem}"
         thread = self.session.execute(
@@ -245,7 +198,7 @@ class _Writer:
                 self.session,
                 self.site,
                 key,
-                _one_line(row["title"], self.rules.max_title_chars),
+                one_line(row["title"], self.rules.max_title_chars),
                 clean_web_url(row["url"], self.rules.max_url_chars)[0],
                 datetime.fromisoformat(created_at) if created_at else first_comment_at,
             )
@@ -279,7 +232,7 @@ class _Writer:
             markdown = html = ""
             seed = avatar_seed(self.secret, None, None, client_hash)
         else:
-            raw_name = _one_line(fields["author_name"], rules.max_name_chars)
+            raw_name = one_line(fields["author_name"], rules.max_name_chars)
             name = raw_name or rules.anonymous_name
             self._check_name(row, fields["author_name"])
             if fields.get("held_because") and status == CommentStatus.PENDING.value:
@@ -336,7 +289,7 @@ class _Writer:
 
     def _check_name(self, row: sqlite3.Row, value: str | None) -> None:
         """Report a name that the cap cuts: an import changes nothing silently."""
-        whole = _one_line(value, len(value or "") + 1)
+        whole = one_line(value, len(value or "") + 1)
         if whole is not None and len(whole) > self.rules.max_name_chars:
             where = self.staging.where(row["thread_source_id"])
             self.report.names_cut.append(
@@ -345,7 +298,7 @@ class _Writer:
             )
 
     def _email(self, value: str | None) -> str | None:
-        email = _one_line(value, 10 * self.rules.max_email_chars)
+        email = one_line(value, 10 * self.rules.max_email_chars)
         if email is None:
             return None
         # A commenter's address comes back comment after comment; validating it is

@@ -1,10 +1,12 @@
 """Live updates (issue 9): new comments pushed to readers over Server-Sent Events.
 
 ``create_app`` builds one ``LiveRuntime`` per app (``init_app``): the broker
-chosen by ``[live] backend``, and the stream slots. Publishing happens only
-after the database commit that made a comment visible: ``announce`` queues the
-event on the session, and a SQLAlchemy ``after_commit`` listener publishes it
-(a rollback drops it). The stream itself is ``api/live.py``.
+chosen by ``[live] backend``, and the stream slots; the runtime subscribes to
+the app's comment events (events.py: "published" and "approved"). Publishing
+happens only after the database commit that made a comment visible: the
+runtime queues the event on the session, and a SQLAlchemy ``after_commit``
+listener publishes it (a rollback drops it). The listener is stateless: what
+waits to be published lives on each session. The stream itself is ``api/live.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
-from comments_service.config import LiveSettings, Settings
+from comments_service.config import ConfigError, LiveSettings, Settings
+from comments_service.events import CommentChange, CommentEvent, EventBus
 from comments_service.live.broker import (
     Broker,
     LiveEvent,
@@ -28,7 +31,6 @@ from comments_service.live.broker import (
 from comments_service.live.slots import StreamSlots
 from comments_service.models import Comment
 from comments_service.services import live as live_rules
-from comments_service.services import moderation
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,34 @@ class LiveRuntime:
     broker: Broker
     slots: StreamSlots
 
+    def announce(
+        self,
+        session: Session | scoped_session[Session],
+        comment: Comment,
+        *,
+        site_id: int | None = None,
+        article_key: str | None = None,
+    ) -> None:
+        """Publish `comment` (just made visible in this transaction) once the transaction
+        commits; nothing if it rolls back.
+
+        A caller that knows the comment's site id and (cleaned) article key passes them
+        and saves a query; otherwise they are read from its thread.
+        """
+        if isinstance(session, scoped_session):  # db.session: the request's own Session
+            session = session()
+        if site_id is None or article_key is None:
+            site_id, article_key = live_rules.thread_address(session, comment.thread_id)
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        pending = session.info.setdefault(_PENDING, [])
+        pending.append((transaction, self.broker, channel_for(site_id, article_key),
+                        live_rules.event_of(comment)))
+
+    def on_visible(self, session: Session, change: CommentChange) -> None:
+        """The app's events "published" and "approved": a newly visible comment is news."""
+        self.announce(session, change.comment, site_id=change.site_id,
+                      article_key=change.article_key)
+
 
 def redis_url(settings: Settings) -> str:
     """[live] redis_url, else the rate limits' storage when that is Redis, else ""."""
@@ -56,8 +86,6 @@ def make_broker(settings: Settings) -> Broker:
     live = settings.live
     url = redis_url(settings)
     if live.backend == "redis" and not url:
-        from comments_service.config import ConfigError
-
         raise ConfigError("live.backend = \"redis\" needs live.redis_url (or a redis:// "
                           "limits.storage_uri)")
     if live.backend == "memory" or (live.backend == "auto" and not url):
@@ -72,16 +100,16 @@ def streams_per_process(settings: Settings) -> int:
     return settings.live.max_streams_per_process or settings.server.threads // 2
 
 
-def init_app(app: Flask, settings: Settings) -> None:
-    """Give the app its broker and slots, and announce approved comments live."""
+def init_app(app: Flask, settings: Settings, events: EventBus) -> None:
+    """Give the app its broker and slots, subscribed to the app's newly visible comments."""
     if not settings.live.enabled:
-        moderation.remove_visible_hook(announce_when_approved)
         return
     broker = make_broker(settings)
     slots = StreamSlots(streams_per_process(settings), settings.live.max_streams_per_client)
-    app.extensions[EXTENSION] = LiveRuntime(settings.live, broker, slots)
+    live = LiveRuntime(settings.live, broker, slots)
+    app.extensions[EXTENSION] = live
     atexit.register(broker.close)
-    moderation.on_comment_visible(announce_when_approved)
+    events.subscribe(live.on_visible, CommentEvent.PUBLISHED, CommentEvent.APPROVED)
     _listen_for_commits()
 
 
@@ -103,28 +131,10 @@ def announce(
     site_id: int | None = None,
     article_key: str | None = None,
 ) -> None:
-    """Publish `comment` (just made visible in this transaction) once the transaction commits.
-
-    Nothing is published if it rolls back, or if live updates are off. A caller
-    that knows the comment's site id and (cleaned) article key passes them and
-    saves a query; otherwise they are read from its thread.
-    """
+    """The current app's ``LiveRuntime.announce``; nothing when live updates are off."""
     live = runtime()
-    if live is None:
-        return
-    if isinstance(session, scoped_session):  # db.session: the request's own Session
-        session = session()
-    if site_id is None or article_key is None:
-        site_id, article_key = live_rules.thread_address(session, comment.thread_id)
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    pending = session.info.setdefault(_PENDING, [])
-    pending.append((transaction, live.broker, channel_for(site_id, article_key),
-                    live_rules.event_of(comment)))
-
-
-def announce_when_approved(session: Session, comment: Comment) -> None:
-    """moderation.on_comment_visible hook: an approved comment is news too."""
-    announce(session, comment)
+    if live is not None:
+        live.announce(session, comment, site_id=site_id, article_key=article_key)
 
 
 def _publish_pending(session: Session) -> None:
@@ -161,6 +171,6 @@ def _listen_for_commits() -> None:
 
 
 __all__ = [
-    "EXTENSION", "LiveEvent", "LiveRuntime", "announce", "announce_when_approved",
+    "EXTENSION", "LiveEvent", "LiveRuntime", "announce",
     "init_app", "make_broker", "redis_url", "runtime", "streams_per_process",
 ]

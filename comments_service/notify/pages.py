@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, current_app, make_response, render_template, request
 
 from comments_service.config import Settings
-from comments_service.extensions import db, limiter
-from comments_service.limits import read_limit, subscribe_limit
+from comments_service.extensions import db
+from comments_service.limits import limiter, read_limit, subscribe_limit
 from comments_service.notify import tokens
 from comments_service.services import notifications
 

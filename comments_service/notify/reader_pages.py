@@ -23,11 +23,12 @@ from flask import (
 
 from comments_service.config import Settings
 from comments_service.errors import ReaderDataOff, SiteNotFound, ValidationFailed
-from comments_service.extensions import db, limiter
+from comments_service.extensions import db
 from comments_service.limits import (
     READER_DATA_EMAIL_SCOPE,
     email_key,
     lacks_field,
+    limiter,
     read_limit,
     subscribe_email_limit,
     subscribe_limit,

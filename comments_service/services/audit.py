@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from comments_service.config import as_row_id
 from comments_service.errors import InvalidCursor
 from comments_service.models import AuditEntry, Site
 from comments_service.services.moderators import Actor
@@ -76,9 +77,10 @@ def parse_cursor(cursor: str | None) -> int | None:
     """The id to read below, from a cursor this module issued. Raises InvalidCursor."""
     if not cursor:
         return None
-    if not cursor.isdigit() or len(cursor) > 18:
+    below = as_row_id(cursor)
+    if below is None:
         raise InvalidCursor(fields={"cursor": "not a cursor from this service"})
-    return int(cursor)
+    return below
 
 
 def read_log(

@@ -17,14 +17,12 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, Label, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from comments_service.config import ModerationSettings
+from comments_service.config import MAX_BAN_SECONDS, ModerationSettings
 from comments_service.errors import ActionNotAllowed, Banned, BanNotFound, ValidationFailed
 from comments_service.models import Ban, Site
 from comments_service.services import audit
 from comments_service.services.moderation import clean_note, comment_for_action
 from comments_service.services.moderators import Actor
-
-MAX_BAN_SECONDS = 10 * 365 * 24 * 3600
 
 
 def email_hash(secret: str, email: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from comments_service.models import Comment, PassageAnchor, Site, Thread
@@ -39,6 +39,76 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_EXPORT_ROWS = (
+    select(
+        Thread.id.label("thread_id"),
+        Thread.article_key,
+        Thread.title,
+        Thread.url,
+        Thread.is_locked,
+        Thread.created_at.label("thread_created_at"),
+        Comment.id,
+        Comment.parent_id,
+        Comment.reply_to_id,
+        Comment.status,
+        Comment.created_at,
+        Comment.edited_at,
+        Comment.author_name,
+        Comment.author_email,
+        Comment.author_website,
+        Comment.score,
+        Comment.upvotes,
+        Comment.downvotes,
+        PassageAnchor.passage_key,
+        PassageAnchor.quote,
+        PassageAnchor.prefix,
+        PassageAnchor.suffix,
+        Comment.body_markdown,
+        Comment.body_html,
+        Comment.import_key,
+    )
+    .outerjoin(Comment, Comment.thread_id == Thread.id)
+    .outerjoin(PassageAnchor, PassageAnchor.comment_id == Comment.id)
+    .order_by(Thread.id, Comment.path)
+    .execution_options(yield_per=_ROWS_PER_FETCH)
+)
+"""Threads joined to their comments (and anchors) in (thread, path) order; filtered by site."""
+
+
+def _thread_record(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "article_key": row.article_key,
+        "title": row.title,
+        "url": row.url,
+        "is_locked": row.is_locked,
+        "created_at": _time(row.thread_created_at),
+    }
+
+
+def _comment_record(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "parent_id": row.parent_id,
+        "reply_to_id": row.reply_to_id,
+        "status": row.status,
+        "created_at": _time(row.created_at),
+        "edited_at": _time(row.edited_at),
+        "author_name": row.author_name,
+        "author_email": row.author_email,
+        "author_website": row.author_website,
+        "score": row.score,
+        "upvotes": row.upvotes,
+        "downvotes": row.downvotes,
+        "anchor": None if row.passage_key is None else {
+            "passage_key": row.passage_key, "quote": row.quote,
+            "prefix": row.prefix, "suffix": row.suffix,
+        },
+        "body_markdown": row.body_markdown,
+        "body_html": row.body_html,
+        "import_key": row.import_key,
+    }
+
+
 def export_site(session: Session, site: Site, out: TextIO, now: datetime) -> ExportSummary:
     """Write all of the site's threads and comments to ``out`` as JSON, incrementally.
 
@@ -47,43 +117,6 @@ def export_site(session: Session, site: Site, out: TextIO, now: datetime) -> Exp
     its passage anchor (top-level comments), both bodies and
     the import_key it came with. Nothing is held beyond the current row.
     """
-    thread_columns = (
-        Thread.id.label("thread_id"),
-        Thread.article_key,
-        Thread.title,
-        Thread.url,
-        Thread.is_locked,
-        Thread.created_at.label("thread_created_at"),
-    )
-    statement = (
-        select(
-            *thread_columns,
-            Comment.id,
-            Comment.parent_id,
-            Comment.reply_to_id,
-            Comment.status,
-            Comment.created_at,
-            Comment.edited_at,
-            Comment.author_name,
-            Comment.author_email,
-            Comment.author_website,
-            Comment.score,
-            Comment.upvotes,
-            Comment.downvotes,
-            PassageAnchor.passage_key,
-            PassageAnchor.quote,
-            PassageAnchor.prefix,
-            PassageAnchor.suffix,
-            Comment.body_markdown,
-            Comment.body_html,
-            Comment.import_key,
-        )
-        .outerjoin(Comment, Comment.thread_id == Thread.id)
-        .outerjoin(PassageAnchor, PassageAnchor.comment_id == Comment.id)
-        .where(Thread.site_id == site.id)
-        .order_by(Thread.id, Comment.path)
-        .execution_options(yield_per=_ROWS_PER_FETCH)
-    )
     header = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -94,45 +127,17 @@ def export_site(session: Session, site: Site, out: TextIO, now: datetime) -> Exp
     threads = comments = 0
     current_thread: int | None = None
     first_comment = True
-    for row in session.execute(statement):
+    for row in session.execute(_EXPORT_ROWS.where(Thread.site_id == site.id)):
         if row.thread_id != current_thread:
             if current_thread is not None:
                 out.write("\n]},")
             current_thread, first_comment = row.thread_id, True
             threads += 1
-            thread = {
-                "article_key": row.article_key,
-                "title": row.title,
-                "url": row.url,
-                "is_locked": row.is_locked,
-                "created_at": _time(row.thread_created_at),
-            }
-            out.write("\n" + _dump(thread)[:-1] + ', "comments": [')
+            out.write("\n" + _dump(_thread_record(row))[:-1] + ', "comments": [')
         if row.id is None:
             continue  # a thread with no comments left
         comments += 1
-        comment = {
-            "id": row.id,
-            "parent_id": row.parent_id,
-            "reply_to_id": row.reply_to_id,
-            "status": row.status,
-            "created_at": _time(row.created_at),
-            "edited_at": _time(row.edited_at),
-            "author_name": row.author_name,
-            "author_email": row.author_email,
-            "author_website": row.author_website,
-            "score": row.score,
-            "upvotes": row.upvotes,
-            "downvotes": row.downvotes,
-            "anchor": None if row.passage_key is None else {
-                "passage_key": row.passage_key, "quote": row.quote,
-                "prefix": row.prefix, "suffix": row.suffix,
-            },
-            "body_markdown": row.body_markdown,
-            "body_html": row.body_html,
-            "import_key": row.import_key,
-        }
-        out.write(("\n" if first_comment else ",\n") + _dump(comment))
+        out.write(("\n" if first_comment else ",\n") + _dump(_comment_record(row)))
         first_comment = False
     if current_thread is not None:
         out.write("\n]}")

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from comments_service.config import ModerationSettings
 from comments_service.errors import AlreadyFlagged, CommentNotFound, ValidationFailed
+from comments_service.events import NO_EVENTS, CommentChange, CommentEvent, EventSink
 from comments_service.models import (
     MAX_FLAG_TEXT,
     Comment,
@@ -80,8 +81,11 @@ def flag_comment(
     reader_token: str | None,
     rules: ModerationSettings,
     now: datetime,
+    events: EventSink = NO_EVENTS,
 ) -> Flagged:
     """Record a reader's flag; hide the comment when it brings the flags to the threshold.
+
+    Emits "hidden" when it hides the comment, then "flagged" (events.py).
 
     Raises ValidationFailed (unknown reason, "other" without text, text too
     long), CommentNotFound (no visible comment with that id on the site) and
@@ -129,7 +133,7 @@ def flag_comment(
         if networks == threshold:
             moderation.change_status(
                 session, comment, CommentStatus.HIDDEN,
-                reason=f"auto-hidden by {networks} flags",
+                reason=f"auto-hidden by {networks} flags", events=events, now=now,
             )
             audit.record(
                 session, AUTO, site.id, "auto_hide", now,
@@ -138,4 +142,5 @@ def flag_comment(
                 status_after=CommentStatus.HIDDEN.value,
                 note=f"{networks} readers flagged it (threshold {threshold})",
             )
+    events.emit(session, CommentChange(CommentEvent.FLAGGED, comment, now, site_id=site.id))
     return Flagged(comment_id=comment.id, is_hidden=comment.status == CommentStatus.HIDDEN.value)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from comments_service.live.broker import LiveEvent
 from comments_service.models import Comment, CommentStatus, Thread
-from comments_service.schemas import iso
+from comments_service.schemas.base import iso
 
 
 def latest_comment_id(session: Session) -> int:

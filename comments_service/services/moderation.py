@@ -1,41 +1,34 @@
-"""Moderation: comment status transitions with their counters, and moderator actions.
+"""Moderation: moderator actions on comments, and the per-site moderation rules.
 
-``change_status`` is the one place a comment's status moves; ``remove_comment``
-the one place a row leaves. Both keep the counters the read path trusts, by SQL
-expressions so concurrent writers never lose an update:
-
-- ``thread.total_count``: comments not deleted (visible, pending, hidden);
-- ``thread.visible_count``: visible comments;
-- the root's ``reply_count``: visible replies below a top-level comment;
-- ``thread.version``: bumped by every change, so the thread's ETag changes.
-
-Every action a moderator takes goes through ``moderate_comment`` /
-``moderate_thread`` / ``update_site_moderation``, which check the actor's site,
-apply the change and write the audit entry in the same transaction. Services
-flush; the caller commits.
+Status changes and their counters live in services/status.py (``change_status``,
+``remove_comment``, ``touch_thread``, importable from here too). Every action a
+moderator takes goes through ``moderate_comment`` /
+``thread_moderation.moderate_thread`` / ``update_site_moderation``, which check the
+actor's site, apply the change and write the audit entry in the same transaction.
+Services flush; the caller commits.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from comments_service.config import ModerationSettings
+from comments_service.config import MAX_FLAG_THRESHOLD, ModerationSettings
 from comments_service.errors import (
     ActionNotAllowed,
     ApiError,
     CommentNotFound,
-    ThreadNotFound,
     ValidationFailed,
 )
+from comments_service.events import (
+    NO_EVENTS,
+    EventSink,
+)
 from comments_service.models import (
-    MAX_STATUS_REASON,
     Comment,
     CommentStatus,
     Flag,
@@ -45,124 +38,7 @@ from comments_service.models import (
 )
 from comments_service.services import audit
 from comments_service.services.moderators import Actor
-
-# ---- the hook for notifications -------------------------------------------------
-
-VisibleHook = Callable[[Session, Comment], None]
-_visible_hooks: list[VisibleHook] = []
-
-
-def on_comment_visible(hook: VisibleHook) -> VisibleHook:
-    """Register ``hook(session, comment)`` to run when a pending comment becomes visible.
-
-    For notifications: a comment held by pre-moderation was not announced when
-    it was posted (posting writes its outbox row only for visible comments), so
-    it must be announced when a moderator approves it. The hook runs inside the
-    approving transaction, right after the status and counters changed and were
-    flushed: write outbox rows with the given session and send nothing here
-    (the worker sends after commit). An exception in a hook rolls the approval
-    back. It does not run for hidden -> visible (a restore): that comment was
-    visible, and announced, before.
-
-    Usable as a decorator; returns the hook. Hooks are process-wide.
-    """
-    if hook not in _visible_hooks:
-        _visible_hooks.append(hook)
-    return hook
-
-
-def remove_visible_hook(hook: VisibleHook) -> None:
-    """Unregister a hook added with on_comment_visible (tests, reloads)."""
-    if hook in _visible_hooks:
-        _visible_hooks.remove(hook)
-
-
-# ---- transitions and counters ---------------------------------------------------
-
-
-def _counts_in_total(status: CommentStatus | None) -> int:
-    return int(status is not None and status != CommentStatus.DELETED)
-
-
-def _counts_as_visible(status: CommentStatus | None) -> int:
-    return int(status == CommentStatus.VISIBLE)
-
-
-def _move_counters(
-    session: Session,
-    comment: Comment,
-    before: CommentStatus | None,
-    after: CommentStatus | None,
-) -> None:
-    """Counters for a comment going from `before` to `after` (None: no such row)."""
-    total = _counts_in_total(after) - _counts_in_total(before)
-    visible = _counts_as_visible(after) - _counts_as_visible(before)
-    values: dict[str, Any] = {"version": Thread.version + 1}
-    if total:
-        values["total_count"] = Thread.total_count + total
-    if visible:
-        values["visible_count"] = Thread.visible_count + visible
-    session.execute(update(Thread).where(Thread.id == comment.thread_id).values(**values))
-    if visible and comment.depth > 0 and comment.root_id is not None:
-        session.execute(
-            update(Comment)
-            .where(Comment.id == comment.root_id)
-            .values(reply_count=Comment.reply_count + visible)
-        )
-
-
-def touch_thread(session: Session, thread_id: int) -> None:
-    """Bump the thread's version (its ETag) for a change that moves no counter."""
-    session.execute(
-        update(Thread).where(Thread.id == thread_id).values(version=Thread.version + 1)
-    )
-
-
-def change_status(
-    session: Session,
-    comment: Comment,
-    new_status: CommentStatus,
-    *,
-    reason: str | None = None,
-) -> CommentStatus:
-    """Give the comment a new status, moving every counter with it; returns the old one.
-
-    The only function that changes Comment.status after creation. Records
-    `reason` (shown to moderators only). Runs the on_comment_visible hooks when
-    a pending comment becomes visible. A comment already in `new_status` keeps
-    its counters; only the reason changes.
-    """
-    before = CommentStatus(comment.status)
-    after = CommentStatus(new_status)
-    comment.status_reason = reason[:MAX_STATUS_REASON] if reason else None
-    if before == after:
-        session.flush()
-        return before
-    _move_counters(session, comment, before, after)
-    comment.status = after.value
-    session.flush()
-    if before == CommentStatus.PENDING and after == CommentStatus.VISIBLE:
-        for hook in list(_visible_hooks):
-            hook(session, comment)
-    return before
-
-
-def remove_comment(session: Session, comment: Comment) -> None:
-    """Delete the comment's row, moving counters as if its status became "gone".
-
-    The caller makes sure it has no children (else keep it as a placeholder).
-    Its flags go with it (ON DELETE CASCADE).
-    """
-    _move_counters(session, comment, CommentStatus(comment.status), None)
-    if comment.parent_id is not None:
-        session.execute(
-            update(Comment)
-            .where(Comment.id == comment.parent_id)
-            .values(child_count=Comment.child_count - 1)
-        )
-    session.delete(comment)
-    session.flush()
-
+from comments_service.services.status import change_status, remove_comment, touch_thread
 
 # ---- per-site rules -------------------------------------------------------------
 
@@ -221,6 +97,10 @@ _ALLOWED_FROM = {
     CommentAction.RESTORE: {CommentStatus.HIDDEN, CommentStatus.DELETED},
     CommentAction.DELETE: {CommentStatus.VISIBLE, CommentStatus.PENDING, CommentStatus.HIDDEN},
 }
+BULK_ACTIONS = (
+    CommentAction.APPROVE, CommentAction.HIDE, CommentAction.RESTORE, CommentAction.DELETE,
+)
+"""The actions offered for several comments at once (purge and pins go one by one)."""
 PURGED = "purged"
 """status_after in the audit log of a comment whose row is gone."""
 
@@ -235,12 +115,27 @@ class ActionResult:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """Why one comment of a bulk action was left as it was (an ApiError's code and message)."""
+
+    code: str
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class BulkOutcome:
     comment_id: int
     ok: bool
     status_after: str | None = None
     error: str | None = None
     message: str | None = None
+
+    @property
+    def failure(self) -> Failure | None:
+        if self.ok or self.error is None:
+            return None
+        return Failure(self.error, self.message or "")
 
 
 def comment_for_action(
@@ -285,7 +180,7 @@ def _reason(action: CommentAction, actor: Actor, note: str | None) -> str:
 
 def _change(
     session: Session, actor: Actor, comment: Comment, action: CommentAction,
-    note: str | None, now: datetime,
+    note: str | None, now: datetime, events: EventSink,
 ) -> None:
     before = CommentStatus(comment.status)
     if before not in _ALLOWED_FROM[action]:
@@ -298,10 +193,14 @@ def _change(
         raise ActionNotAllowed("This comment's content was erased; it cannot be shown again.")
     if action in (CommentAction.HIDE, CommentAction.DELETE):
         comment.is_pinned = False
-    change_status(session, comment, _TARGET[action], reason=_reason(action, actor, note))
+    change_status(session, comment, _TARGET[action], reason=_reason(action, actor, note),
+                  events=events, now=now)
 
 
-def purge_comment(session: Session, comment: Comment) -> str:
+def purge_comment(
+    session: Session, comment: Comment, *, events: EventSink = NO_EVENTS,
+    now: datetime | None = None,
+) -> str:
     """Erase the comment for a data-removal request; returns its status after.
 
     A comment with replies stays as an empty placeholder (the replies keep their
@@ -309,9 +208,10 @@ def purge_comment(session: Session, comment: Comment) -> str:
     flags and passage anchor are gone.
     """
     if comment.child_count == 0:
-        remove_comment(session, comment)
+        remove_comment(session, comment, events=events, now=now)
         return PURGED
-    change_status(session, comment, CommentStatus.DELETED, reason="purged")
+    change_status(session, comment, CommentStatus.DELETED, reason="purged", events=events,
+                  now=now)
     comment.body_markdown = ""
     comment.body_html = ""
     comment.author_name = None
@@ -352,6 +252,7 @@ def moderate_comment(
     note: str | None,
     rules: ModerationSettings,
     now: datetime,
+    events: EventSink = NO_EVENTS,
 ) -> ActionResult:
     """Apply one moderator action to a comment and record it in the audit log.
 
@@ -366,12 +267,12 @@ def moderate_comment(
     comment, thread = comment_for_action(session, actor, comment_id)
     before = comment.status
     if action == CommentAction.PURGE:
-        after = purge_comment(session, comment)
+        after = purge_comment(session, comment, events=events, now=now)
     elif action in (CommentAction.PIN, CommentAction.UNPIN):
         _pin(session, comment, action == CommentAction.PIN)
         after = comment.status
     else:
-        _change(session, actor, comment, action, note, now)
+        _change(session, actor, comment, action, note, now, events)
         after = comment.status
     audit.record(
         session, actor, thread.site_id, action.value, now,
@@ -395,13 +296,18 @@ def moderate_many(
     note: str | None,
     rules: ModerationSettings,
     now: datetime,
+    events: EventSink = NO_EVENTS,
 ) -> list[BulkOutcome]:
     """Apply one action to several comments; each succeeds or fails on its own.
 
     A comment the action does not apply to (or of another site) is reported in
     its outcome and left as it was; the others go ahead. Raises ValidationFailed
-    for no ids, more than rules.max_bulk, or a long note.
+    for an action not in BULK_ACTIONS, no ids, more than rules.max_bulk, or a long note.
     """
+    if action not in BULK_ACTIONS:
+        raise ValidationFailed(
+            fields={"action": "That action is not offered for several comments at once."}
+        )
     ids = list(dict.fromkeys(comment_ids))
     if not ids:
         raise ValidationFailed(fields={"comment_ids": "Select at least one comment."})
@@ -414,7 +320,8 @@ def moderate_many(
     for comment_id in ids:
         try:
             with session.begin_nested():
-                result = moderate_comment(session, actor, comment_id, action, note, rules, now)
+                result = moderate_comment(session, actor, comment_id, action, note, rules, now,
+                                          events)
         except ApiError as error:
             outcomes.append(BulkOutcome(comment_id=comment_id, ok=False, error=error.code,
                                         message=error.message))
@@ -424,62 +331,7 @@ def moderate_many(
     return outcomes
 
 
-# ---- actions on threads and sites -----------------------------------------------
-
-
-class ThreadAction(enum.StrEnum):
-    LOCK = "lock"
-    UNLOCK = "unlock"
-    PREMODERATE = "premoderate"
-    UNPREMODERATE = "unpremoderate"
-
-
-@dataclass(frozen=True)
-class ThreadResult:
-    thread_id: int
-    action: str
-    is_locked: bool
-    is_premoderated: bool
-
-
-def moderate_thread(
-    session: Session,
-    actor: Actor,
-    thread_id: int,
-    action: ThreadAction,
-    note: str | None,
-    rules: ModerationSettings,
-    now: datetime,
-) -> ThreadResult:
-    """Lock/unlock a thread (posting refuses a locked one), or switch its pre-moderation.
-
-    Records the action. Raises ThreadNotFound, NotYourSite, ActionNotAllowed
-    (already so) and ValidationFailed (note).
-    """
-    note = clean_note(note, rules)
-    thread = session.execute(
-        select(Thread).where(Thread.id == thread_id).with_for_update()
-    ).scalar_one_or_none()
-    if thread is None:
-        raise ThreadNotFound()
-    actor.require_site(thread.site_id)
-    if action in (ThreadAction.LOCK, ThreadAction.UNLOCK):
-        wanted = action == ThreadAction.LOCK
-        if thread.is_locked == wanted:
-            raise ActionNotAllowed(f"This thread is already {'locked' if wanted else 'open'}.")
-        thread.is_locked = wanted
-    else:
-        wanted = action == ThreadAction.PREMODERATE
-        if thread.is_premoderated == wanted:
-            state = "on" if wanted else "off"
-            raise ActionNotAllowed(f"Pre-moderation is already {state} for this thread.")
-        thread.is_premoderated = wanted
-    session.flush()
-    touch_thread(session, thread.id)
-    audit.record(session, actor, thread.site_id, action.value, now, thread_id=thread.id,
-                 note=note)
-    return ThreadResult(thread_id=thread.id, action=action.value,
-                        is_locked=thread.is_locked, is_premoderated=thread.is_premoderated)
+# ---- per-site switches ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -499,9 +351,6 @@ def site_moderation(site: Site, rules: ModerationSettings) -> SiteModeration:
         flag_threshold=flag_threshold(site, rules),
         downvotes=(site.settings or {}).get("downvotes"),
     )
-
-
-MAX_FLAG_THRESHOLD = 1000
 
 
 def update_site_moderation(

@@ -8,8 +8,9 @@ The rules, in one place:
   replies to the subscriber's own comments there ("replies");
 - nobody is told of their own comment, and each recipient gets one email per
   new comment however many of their reasons match;
-- nothing is queued for a comment that is not visible: posting queues visible
-  comments, and moderation calls `enqueue_for_comment` when it approves one;
+- nothing is queued for a comment that is not visible: a visible new comment
+  is queued when posted, a held one when a moderator approves it (both through
+  the app's comment events, `NotificationSubscriber`);
 - moderator addresses from config get a notice of pending and flagged comments.
 
 Everything here only adds outbox rows in the caller's transaction; the worker
@@ -22,7 +23,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from comments_service.config import NotificationSettings
+from comments_service.events import CommentChange, CommentEvent, EventBus
 from comments_service.models import (
     Comment,
     CommentStatus,
@@ -456,6 +458,42 @@ def thread_context(session: Session, thread_id: int) -> ThreadContext | None:
                          linkable_url(thread.url, site), site.name)
 
 
-def announce_when_approved(session: Session, comment: Comment) -> None:
-    """moderation.on_comment_visible hook: a pending comment approved now gets its outbox rows."""
-    enqueue_for_comment(session, comment, datetime.now(UTC))
+# ---- subscribed to the app's comment events ------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationSubscriber:
+    """What notifications do when something happens to a comment (events.py).
+
+    published / held: the author's subscription, then the comment's outbox rows
+    (visible) or the moderators' "pending" notice (``record_new_comment``);
+    approved: the outbox rows a held comment did not get when it was posted (not
+    on a restore: that comment was visible, and announced, before); flagged: the
+    moderators' "flagged" notice, when moderator addresses are configured.
+    """
+
+    settings: NotificationSettings
+    secret: str
+
+    def subscribe(self, bus: EventBus) -> None:
+        """Listen on one app's events; nothing when notifications are off."""
+        if not self.settings.enabled:
+            return
+        bus.subscribe(self.on_posted, CommentEvent.PUBLISHED, CommentEvent.HELD)
+        bus.subscribe(self.on_approved, CommentEvent.APPROVED)
+        bus.subscribe(self.on_flagged, CommentEvent.FLAGGED)
+
+    def on_posted(self, session: Session, change: CommentChange) -> None:
+        if change.thread is None:  # pragma: no cover - posting always sends its thread
+            raise ValueError("a posted comment's event carries its thread")
+        record_new_comment(session, change.thread, change.comment, change.notify,
+                           self.settings, self.secret, change.now,
+                           may_have_subscribers=change.may_have_subscribers)
+
+    def on_approved(self, session: Session, change: CommentChange) -> None:
+        enqueue_for_comment(session, change.comment, change.now)
+
+    def on_flagged(self, session: Session, change: CommentChange) -> None:
+        if self.settings.moderator_addresses:
+            enqueue_moderator_notice(session, change.comment, "flagged",
+                                     self.settings.moderator_addresses, change.now)

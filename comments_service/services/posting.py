@@ -1,4 +1,4 @@
-"""Writing comments: post, reply, edit and delete, each in the caller's transaction.
+"""Writing comments: post and reply, in the caller's transaction (edits: author_edits.py).
 
 Untrusted input goes through one fixed order (as Remark42's PrepareUntrusted):
 the client can set only the draft's fields (ids, times, status and counts are
@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, case, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,19 +25,14 @@ from sqlalchemy.orm.util import identity_key
 from comments_service import sanitize
 from comments_service.config import (
     CommentSettings,
-    NotificationSettings,
     PassageSettings,
-    SpamSettings,
 )
 from comments_service.errors import (
     Banned,
-    CommentGone,
-    CommentNotFound,
-    EditWindowClosed,
-    InvalidEditToken,
     ThreadLocked,
     ValidationFailed,
 )
+from comments_service.events import NO_EVENTS, CommentChange, CommentEvent, EventSink
 from comments_service.models import (
     Comment,
     CommentStatus,
@@ -52,29 +44,7 @@ from comments_service.models import (
 from comments_service.services import bans, moderation, spam
 from comments_service.services import notifications as notify_rules
 from comments_service.services import passages as passage_rules
-
-# C0 controls and DEL, except tab and newline (kept in bodies only).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-_SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class CommentDraft:
-    """What a reader may set on a new comment; everything else the service decides."""
-
-    article_key: str
-    body: str
-    parent_id: int | None = None
-    title: str | None = None
-    url: str | None = None
-    author_name: str | None = None
-    author_email: str | None = None
-    author_website: str | None = None
-    # Email notifications the author asks for: "none", "replies" or "all".
-    notify: str = "none"
-    # passages (issue 9): the passage of the article a top-level comment is about.
-    anchor: passage_rules.AnchorDraft | None = None
+from comments_service.services.drafts import CleanDraft, CommentDraft, validate_draft
 
 
 @dataclass(frozen=True)
@@ -95,156 +65,10 @@ class PostedComment:
     anchor: passage_rules.Anchor | None = None
 
 
-@dataclass(frozen=True)
-class DeletedComment:
-    id: int
-    is_placeholder: bool
-
-
-@dataclass(frozen=True)
-class _CleanDraft:
-    article_key: str
-    body: str
-    title: str | None
-    url: str | None
-    author_name: str | None
-    author_email: str | None
-    author_website: str | None
-    notify: str
-    anchor: passage_rules.Anchor | None = None
-
-
-# ---- validation -------------------------------------------------------------
-
-
-def _one_line(value: str | None) -> str | None:
-    """Trim, drop control characters (no header or log injection), fold whitespace."""
-    if value is None:
-        return None
-    value = _SPACES.sub(" ", _ANY_CONTROL.sub(" ", value)).strip()
-    return value or None
-
-
-def clean_body(body: str, rules: CommentSettings, fields: dict[str, str]) -> str:
-    """The body with NULs and stray controls removed; records an error when blank or long.
-
-    Blank is ``sanitize.is_blank``: nothing but whitespace and invisible characters.
-    """
-    body = _CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if sanitize.is_blank(body):
-        fields["body"] = "Write something first."
-    elif len(body) > rules.max_body_chars:
-        fields["body"] = f"Keep it under {rules.max_body_chars} characters ({len(body)} now)."
-    return body
-
-
-def clean_web_url(value: str | None, limit: int) -> tuple[str | None, str | None]:
-    """(url, error): an http(s) URL with a host and no credentials, https:// added if bare."""
-    value = _one_line(value)
-    if value is None:
-        return None, None
-    if len(value) > limit:
-        return None, f"Keep it under {limit} characters."
-    if "://" not in value:
-        value = "https://" + value
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return None, "Not a valid web address."
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None, "Use an http:// or https:// address."
-    if parts.username or parts.password or " " in value:
-        return None, "Not a valid web address."
-    if len(value) > limit:
-        return None, f"Keep it under {limit} characters."
-    return value, None
-
-
-def clean_article_key(value: str, rules: CommentSettings) -> tuple[str, str | None]:
-    """(key, error): the article key trimmed, refused with control characters or too long."""
-    key = value.strip()
-    if not key or _ANY_CONTROL.search(key):
-        return key, "Give the article's key, without control characters."
-    if len(key) > rules.max_article_key_chars:
-        return key, f"Keep it under {rules.max_article_key_chars} characters."
-    return key, None
-
-
-def clean_email(value: str | None, rules: CommentSettings) -> tuple[str | None, str | None]:
-    """(address, error): a normalized email address (no deliverability check), or None."""
-    email = _one_line(value)
-    if email is None:
-        return None, None
-    if len(email) > rules.max_email_chars:
-        return None, f"Keep it under {rules.max_email_chars} characters."
-    try:
-        return validate_email(email, check_deliverability=False).normalized, None
-    except EmailNotValidError as exc:
-        return None, str(exc)
-
-
-def validate_draft(
-    draft: CommentDraft, rules: CommentSettings, passages: PassageSettings | None = None
-) -> _CleanDraft:
-    """Check every field of a draft against the configured rules, reporting all problems.
-
-    An anchor is checked against ``passages`` (refused when None or turned off).
-    Raises ValidationFailed with one message per bad field.
-    """
-    fields: dict[str, str] = {}
-
-    article_key, article_error = clean_article_key(draft.article_key, rules)
-    if article_error:
-        fields["article"] = article_error
-
-    body = clean_body(draft.body, rules, fields)
-
-    title = _one_line(draft.title)
-    if title is not None and len(title) > rules.max_title_chars:
-        fields["title"] = f"Keep it under {rules.max_title_chars} characters."
-
-    url, url_error = clean_web_url(draft.url, rules.max_url_chars)
-    if url_error:
-        fields["url"] = url_error
-
-    name = _one_line(draft.author_name)
-    if name is None and rules.require_name:
-        fields["author_name"] = "Please give a name."
-    elif name is not None and len(name) > rules.max_name_chars:
-        fields["author_name"] = f"Keep it under {rules.max_name_chars} characters."
-
-    email, email_error = clean_email(draft.author_email, rules)
-    if email_error:
-        fields["author_email"] = email_error
-    elif email is None and rules.require_email:
-        fields["author_email"] = "Please give an email address."
-    # Notifications (issue 5): asking for them needs an address to send them to.
-    if draft.notify not in notify_rules.NOTIFY_CHOICES:
-        fields["notify"] = "Choose none, replies or all."
-    elif draft.notify != "none" and email is None and "author_email" not in fields:
-        fields["author_email"] = "Give an email address to be notified."
-
-    website, website_error = clean_web_url(draft.author_website, rules.max_website_chars)
-    if website_error:
-        fields["author_website"] = website_error
-
-    anchor = None
-    if draft.anchor is not None:
-        anchor = passage_rules.clean_anchor(
-            draft.anchor, passages, is_reply=draft.parent_id is not None, fields=fields
-        )
-
-    if fields:
-        raise ValidationFailed(fields=fields)
-    return _CleanDraft(article_key, body, title, url, name, email, website, draft.notify,
-                       anchor)
-
-
 # ---- tokens -------------------------------------------------------------------
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -476,60 +300,34 @@ def get_or_create_thread(
 # ---- posting ------------------------------------------------------------------
 
 
-def post_comment(
-    session: Session,
-    site: Site,
-    draft: CommentDraft,
-    author: Author,
-    rules: CommentSettings,
-    now: datetime,
-    *,
-    notifications: NotificationSettings | None = None,
-    screening: spam.Screening | None = None,
-    passages: PassageSettings | None = None,
-) -> PostedComment:
-    """Store a new comment or reply; create the article's thread on its first comment.
+def _screen(
+    session: Session, site: Site, clean: CleanDraft, body_html: str, is_reply: bool,
+    author: Author, screening: spam.Screening | None, now: datetime,
+) -> CommentStatus:
+    """The spam rules' verdict (visible or pending), before any write: the checker may
+    take its timeout."""
+    if screening is None:
+        return CommentStatus.VISIBLE
+    candidate = spam.Candidate(
+        body=clean.body,
+        body_html=body_html,
+        author_name=clean.author_name,
+        author_email=clean.author_email,
+        author_website=clean.author_website,
+        permalink=clean.url,
+        is_reply=is_reply,
+        article_key=clean.article_key,
+    )
+    return spam.judge(session, site, candidate, author.client_hash, author.secret, screening, now)
 
-    A reply deeper than ``rules.max_depth`` attaches beside its parent, at the cap,
-    remembering in reply_to_id the comment it answered. With ``screening`` the
-    spam rules judge it first (services/spam.py): one held as spam is stored as
-    pending, counted in the thread's total but not shown; so is every comment
-    under pre-moderation (site or thread). With ``notifications`` given (and
-    enabled), the author's notify choice and the comment's outbox rows are
-    written in the same transaction. A draft's anchor is checked against
-    ``passages`` and stored with the comment. Raises ValidationFailed (bad fields, unknown
-    parent, parent in another thread or not visible), Banned, ThreadLocked, and
-    with screening DuplicateComment and SpamRejected.
+
+def _open_thread(
+    session: Session, site: Site, clean: CleanDraft, found: _Found, now: datetime
+) -> tuple[Thread, bool]:
+    """The thread to post in (created on its first comment) and whether anyone may follow it.
+
+    Raises ThreadLocked.
     """
-    clean = validate_draft(draft, rules, passages)
-    body_html = sanitize.render(clean.body)
-    # moderation: a banned author (by email or network) posts nothing; asked with the
-    # thread's read.
-    ban = bans.ban_check(site, clean.author_email, author.client_hash, author.secret, now)
-    found = _find_thread(session, site, clean.article_key, draft.parent_id, ban)
-    parent = found.parent
-    if draft.parent_id is not None and parent is None:
-        raise ValidationFailed(fields={"parent_id": "That comment does not exist."})
-
-    # ---- spam screening (before any write: the checker may take its timeout) ----
-    status = CommentStatus.VISIBLE
-    if screening is not None:
-        candidate = spam.Candidate(
-            body=clean.body,
-            body_html=body_html,
-            author_name=clean.author_name,
-            author_email=clean.author_email,
-            author_website=clean.author_website,
-            permalink=clean.url,
-            is_reply=parent is not None,
-            article_key=clean.article_key,
-        )
-        status = spam.judge(
-            session, site, candidate, author.client_hash, author.secret, screening, now
-        )
-    is_visible = status == CommentStatus.VISIBLE
-    # ---- end of spam screening ----
-
     may_have_subscribers = found.may_have_subscribers
     if found.thread is not None:
         thread = _fill_in_thread(found.thread, clean.title, clean.url)
@@ -541,20 +339,30 @@ def post_comment(
         may_have_subscribers = not is_new
     if thread.is_locked:
         raise ThreadLocked()
+    return thread, may_have_subscribers
 
-    attach_id: int | None = None
-    attach_path = ""
-    depth = 0
-    if parent is not None:
-        if parent.thread_id != thread.id:
-            raise ValidationFailed(fields={"parent_id": "That comment is in another thread."})
-        if parent.status != CommentStatus.VISIBLE.value:
-            raise ValidationFailed(fields={"parent_id": "That comment is no longer shown."})
-        attach_id, attach_path, depth = attach_point(parent.path, rules.max_depth)
 
-    # moderation: pre-moderated comments wait as pending until approved.
-    if status == CommentStatus.VISIBLE and moderation.is_premoderated(site, thread):
-        status = CommentStatus.PENDING
+def _attachment(
+    parent: Comment | None, thread: Thread, rules: CommentSettings
+) -> tuple[int | None, str, int]:
+    """(parent id, parent path, depth) where the new comment goes; raises ValidationFailed
+    for a parent in another thread or no longer shown."""
+    if parent is None:
+        return None, "", 0
+    if parent.thread_id != thread.id:
+        raise ValidationFailed(fields={"parent_id": "That comment is in another thread."})
+    if parent.status != CommentStatus.VISIBLE.value:
+        raise ValidationFailed(fields={"parent_id": "That comment is no longer shown."})
+    return attach_point(parent.path, rules.max_depth)
+
+
+def _insert_comment(
+    session: Session, thread: Thread, clean: CleanDraft, body_html: str,
+    parent: Comment | None, status: CommentStatus, author: Author, rules: CommentSettings,
+    now: datetime,
+) -> tuple[Comment, str]:
+    """Insert the comment with its path and counters; returns it (loaded) and its edit token."""
+    attach_id, attach_path, depth = _attachment(parent, thread, rules)
     token = secrets.token_urlsafe(32)
     root_id = int(attach_path.split(".")[0]) if attach_path else None
     # Every column, so that the loaded copy below has nothing left to read.
@@ -586,7 +394,7 @@ def post_comment(
         "created_at": now,
         "edited_at": None,
         "client_hash": author.client_hash,
-        "edit_token_hash": _token_hash(token),
+        "edit_token_hash": token_hash(token),
         "import_key": None,
     }
     # A Core INSERT, then the path UPDATE and the counters: through the ORM's unit of
@@ -598,16 +406,61 @@ def post_comment(
     row["path"], row["root_id"] = _place_comment(
         session, comment_id, attach_id, attach_path, root_id, is_visible
     )
-    comment = _loaded_copy(session, comment_id, row)
+    return _loaded_copy(session, comment_id, row), token
+
+
+def post_comment(
+    session: Session,
+    site: Site,
+    draft: CommentDraft,
+    author: Author,
+    rules: CommentSettings,
+    now: datetime,
+    *,
+    events: EventSink = NO_EVENTS,
+    screening: spam.Screening | None = None,
+    passages: PassageSettings | None = None,
+) -> PostedComment:
+    """Store a new comment or reply; create the article's thread on its first comment.
+
+    A reply deeper than ``rules.max_depth`` attaches beside its parent, at the cap,
+    remembering in reply_to_id the comment it answered. With ``screening`` the
+    spam rules judge it first (services/spam.py): one held as spam is stored as
+    pending, counted in the thread's total but not shown; so is every comment
+    under pre-moderation (site or thread). Emits "published" (visible) or
+    "held" (pending) to ``events`` once the comment is stored: the author's
+    notify choice and the comment's outbox rows are written by the app's
+    subscribers in the same transaction (events.py). A draft's anchor is checked against
+    ``passages`` and stored with the comment. Raises ValidationFailed (bad fields, unknown
+    parent, parent in another thread or not visible), Banned, ThreadLocked, and
+    with screening DuplicateComment and SpamRejected.
+    """
+    clean = validate_draft(draft, rules, passages)
+    body_html = sanitize.render(clean.body)
+    # moderation: a banned author (by email or network) posts nothing; asked with the
+    # thread's read.
+    ban = bans.ban_check(site, clean.author_email, author.client_hash, author.secret, now)
+    found = _find_thread(session, site, clean.article_key, draft.parent_id, ban)
+    if draft.parent_id is not None and found.parent is None:
+        raise ValidationFailed(fields={"parent_id": "That comment does not exist."})
+    status = _screen(session, site, clean, body_html, found.parent is not None, author,
+                     screening, now)
+    thread, may_have_subscribers = _open_thread(session, site, clean, found, now)
+    # moderation: pre-moderated comments wait as pending until approved.
+    if status == CommentStatus.VISIBLE and moderation.is_premoderated(site, thread):
+        status = CommentStatus.PENDING
+    comment, token = _insert_comment(session, thread, clean, body_html, found.parent, status,
+                                     author, rules, now)
     if clean.anchor is not None:
         passage_rules.attach_anchor(session, comment, clean.anchor)
     session.flush()
-    # Notifications (issue 5): subscription and outbox rows commit with the comment.
-    if notifications is not None:
-        notify_rules.record_new_comment(
-            session, thread, comment, clean.notify, notifications, author.secret, now,
-            may_have_subscribers=may_have_subscribers,
-        )
+    # Notifications (issue 5) and live updates subscribe: outbox rows commit with the
+    # comment, live events go out after the commit.
+    events.emit(session, CommentChange(
+        CommentEvent.PUBLISHED if status == CommentStatus.VISIBLE else CommentEvent.HELD,
+        comment, now, site_id=site.id, article_key=clean.article_key, thread=thread,
+        notify=clean.notify, may_have_subscribers=may_have_subscribers,
+    ))
     return PostedComment(
         comment=comment,
         edit_token=token,
@@ -615,102 +468,3 @@ def post_comment(
         anchor=clean.anchor,
         article_key=clean.article_key,
     )
-
-
-# ---- edits by the author ------------------------------------------------------
-
-
-def _authorized_comment(
-    session: Session,
-    site: Site,
-    comment_id: int,
-    token: str | None,
-    rules: CommentSettings,
-    now: datetime,
-) -> tuple[Comment, Thread]:
-    row = session.execute(
-        select(Comment, Thread)
-        .join(Thread, Thread.id == Comment.thread_id)
-        .where(Comment.id == comment_id, Thread.site_id == site.id)
-    ).one_or_none()
-    if row is None:
-        raise CommentNotFound()
-    comment, thread = row
-    if comment.status == CommentStatus.DELETED.value:
-        raise CommentGone()
-    if (
-        not token
-        or comment.edit_token_hash is None
-        or not hmac.compare_digest(comment.edit_token_hash, _token_hash(token))
-    ):
-        raise InvalidEditToken()
-    if now - comment.created_at > timedelta(seconds=rules.edit_window_seconds):
-        raise EditWindowClosed()
-    return comment, thread
-
-
-def edit_comment(
-    session: Session,
-    site: Site,
-    comment_id: int,
-    token: str | None,
-    body: str,
-    rules: CommentSettings,
-    now: datetime,
-    *,
-    spam_rules: SpamSettings | None = None,
-) -> Comment:
-    """Replace the body of the author's own comment within the edit window.
-
-    With ``spam_rules``, a new body with too many links or a blocked word is
-    refused. Raises CommentNotFound, InvalidEditToken, CommentGone,
-    EditWindowClosed, ValidationFailed (empty or long body) and SpamRejected.
-    """
-    comment, thread = _authorized_comment(session, site, comment_id, token, rules, now)
-    fields: dict[str, str] = {}
-    clean = clean_body(body, rules, fields)
-    if fields:
-        raise ValidationFailed(fields=fields)
-    body_html = sanitize.render(clean)
-    if spam_rules is not None:
-        spam.check_edit(clean, body_html, spam_rules)
-    comment.body_markdown = clean
-    comment.body_html = body_html
-    comment.edited_at = now
-    thread.version = Thread.version + 1
-    session.flush()
-    return comment
-
-
-def delete_comment(
-    session: Session,
-    site: Site,
-    comment_id: int,
-    token: str | None,
-    rules: CommentSettings,
-    now: datetime,
-) -> DeletedComment:
-    """Delete the author's own comment within the edit window.
-
-    A comment with replies stays as an empty placeholder (its text and author
-    erased) so the thread keeps its shape; one without replies is removed.
-    Raises CommentNotFound, InvalidEditToken, CommentGone, EditWindowClosed.
-    """
-    comment, _thread = _authorized_comment(session, site, comment_id, token, rules, now)
-    deleted = DeletedComment(id=comment.id, is_placeholder=comment.child_count > 0)
-    # Counters move in services/moderation.py, the one home of status changes.
-    if deleted.is_placeholder:
-        moderation.change_status(session, comment, CommentStatus.DELETED,
-                                 reason="deleted by its author")
-        comment.body_markdown = ""
-        comment.body_html = ""
-        comment.author_name = None
-        comment.author_email = None
-        comment.author_website = None
-        comment.edit_token_hash = None
-        comment.edited_at = now
-        comment.is_pinned = False
-    else:
-        moderation.remove_comment(session, comment)
-    session.flush()
-    return deleted

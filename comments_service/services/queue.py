@@ -34,6 +34,15 @@ class FlagInfo:
 
 
 @dataclass(frozen=True)
+class AuthorInfo:
+    """Who wrote a queued comment, as a moderator sees them (email included)."""
+
+    name: str | None
+    email: str | None
+    website: str | None
+
+
+@dataclass(frozen=True)
 class ThreadInfo:
     id: int
     article_key: str
@@ -69,6 +78,10 @@ class QueueItem:
     thread: ThreadInfo
     parent: ParentInfo | None
     flags: list[FlagInfo] = field(default_factory=list)
+
+    @property
+    def author(self) -> AuthorInfo:
+        return AuthorInfo(self.author_name, self.author_email, self.author_website)
 
 
 @dataclass(frozen=True)

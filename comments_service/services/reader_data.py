@@ -47,7 +47,7 @@ from comments_service.models import (
     Thread,
 )
 from comments_service.notify.tokens import InvalidToken, ReaderDataClaim
-from comments_service.services import audit, outbox, posting
+from comments_service.services import audit, drafts, outbox
 from comments_service.services.moderation import purge_comment
 from comments_service.services.moderators import Actor
 from comments_service.services.notifications import address_hash
@@ -89,7 +89,7 @@ def request_link(
     (email) and ReaderDataOff.
     """
     _require_enabled(privacy, notifications_enabled)
-    address, error = posting.clean_email(email, rules)
+    address, error = drafts.clean_email(email, rules)
     if error or address is None:
         message = error or "Give the email address you commented with."
         raise ValidationFailed(fields={"email": message})

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from comments_service.config import CommentSettings, NotificationSettings
 from comments_service.errors import NotificationsOff, ValidationFailed
 from comments_service.models import Site
-from comments_service.services import notifications, posting
+from comments_service.services import drafts, notifications, posting
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,10 @@ def subscribe_reader(
     if not settings.enabled:
         raise NotificationsOff()
     fields: dict[str, str] = {}
-    article_key, article_error = posting.clean_article_key(request.article_key, rules)
+    article_key, article_error = drafts.clean_article_key(request.article_key, rules)
     if article_error:
         fields["article"] = article_error
-    email, email_error = posting.clean_email(request.email, rules)
+    email, email_error = drafts.clean_email(request.email, rules)
     if email_error or email is None:
         fields["email"] = email_error or "Give an email address."
     if request.mode not in ("all", "replies"):

@@ -12,14 +12,11 @@ have children, as placeholders so the tree keeps its shape.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -39,8 +36,14 @@ from sqlalchemy.orm import Session
 from comments_service.errors import CommentNotFound, InvalidCursor
 from comments_service.models import Comment, CommentStatus, PassageAnchor, Site, Thread
 from comments_service.services.passages import Anchor
+from comments_service.services.thread_cursors import (
+    Sort,
+    replies_cursor,
+    replies_key,
+    top_level_cursor,
+    top_level_key,
+)
 
-Sort = Literal["oldest", "newest", "top"]
 SORTS: tuple[Sort, ...] = ("oldest", "newest", "top")
 
 
@@ -218,79 +221,6 @@ def node_from_comment(comment: Comment, anchor: Anchor | None = None) -> Comment
     )
 
 
-# ---- cursors ----------------------------------------------------------------
-# Opaque to clients: urlsafe base64 of a small JSON list. Tampering yields at
-# worst another valid page, so they are checked for shape, not signed.
-
-
-def _encode_cursor(parts: list[Any]) -> str:
-    raw = json.dumps(parts, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> list[Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        parts = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error) as exc:
-        raise InvalidCursor(fields={"cursor": "not a cursor from this service"}) from exc
-    if not isinstance(parts, list) or not parts:
-        raise InvalidCursor(fields={"cursor": "not a cursor from this service"})
-    return parts
-
-
-def _aware(text: Any) -> datetime:
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        raise ValueError("naive time in cursor")
-    return value
-
-
-def _top_level_key(sort: Sort, cursor: str) -> tuple[Any, ...]:
-    """(is_pinned, [rank,] created_at, id) of the last comment of the previous page."""
-    parts = _decode_cursor(cursor)
-    expected = 5 if sort == "top" else 4
-    if parts[0] != sort or len(parts) != expected:
-        raise InvalidCursor(fields={"cursor": f"this cursor is not for sort={sort}"})
-    try:
-        if not isinstance(parts[1], bool):
-            raise TypeError
-        if sort == "top":
-            _, pinned, rank, created, ident = parts
-            if not isinstance(rank, int) or not isinstance(ident, int):
-                raise TypeError
-            return (pinned, rank, _aware(created), ident)
-        _, pinned, created, ident = parts
-        if not isinstance(ident, int) or isinstance(ident, bool):
-            raise TypeError
-        return (pinned, _aware(created), ident)
-    except (TypeError, ValueError) as exc:
-        raise InvalidCursor(fields={"cursor": "not a cursor from this service"}) from exc
-
-
-def _top_level_cursor(sort: Sort, node: CommentNode) -> str:
-    created = node.created_at.isoformat()
-    if sort == "top":
-        return _encode_cursor([sort, node.is_pinned, node.rank, created, node.id])
-    return _encode_cursor([sort, node.is_pinned, created, node.id])
-
-
-def _replies_cursor(root_id: int, after_path: str) -> str:
-    return _encode_cursor(["replies", root_id, after_path])
-
-
-def _replies_key(cursor: str) -> tuple[int, str]:
-    parts = _decode_cursor(cursor)
-    if (
-        len(parts) != 3
-        or parts[0] != "replies"
-        or not isinstance(parts[1], int)
-        or not isinstance(parts[2], str)
-    ):
-        raise InvalidCursor(fields={"cursor": "not a replies cursor from this service"})
-    return parts[1], parts[2]
-
-
 # ---- queries ------------------------------------------------------------------
 
 
@@ -456,7 +386,7 @@ def read_thread(
     Runs at most two queries (top level, then replies) given the thread row.
     Raises InvalidCursor for a cursor this service did not issue for this sort.
     """
-    after = _top_level_key(sort, cursor) if cursor else None
+    after = top_level_key(sort, cursor) if cursor else None
     if thread is None:
         return ThreadPage(thread=None, sort=sort, comments=[], next_cursor=None)
 
@@ -468,7 +398,7 @@ def read_thread(
         params,
     ).all()
     roots = [_anchored_node(row) for row in rows[:limit]]
-    next_cursor = _top_level_cursor(sort, roots[-1]) if len(rows) > limit and roots else None
+    next_cursor = top_level_cursor(sort, roots[-1]) if len(rows) > limit and roots else None
 
     with_replies = [root for root in roots if root.replies_total or root.is_placeholder]
     if replies_per_comment > 0 and with_replies:
@@ -482,11 +412,11 @@ def read_thread(
             branch = by_root.get(root.id, [])
             shown = branch[:replies_per_comment]
             if len(branch) > replies_per_comment:
-                root.replies_cursor = _replies_cursor(root.id, shown[-1].path)
+                root.replies_cursor = replies_cursor(root.id, shown[-1].path)
             _attach([root], shown)
     elif with_replies:
         for root in with_replies:
-            root.replies_cursor = _replies_cursor(root.id, "")
+            root.replies_cursor = replies_cursor(root.id, "")
     return ThreadPage(thread=thread, sort=sort, comments=roots, next_cursor=next_cursor)
 
 
@@ -500,7 +430,7 @@ def read_replies(
     """
     after_path: str | None = None
     if cursor:
-        cursor_root, after_path = _replies_key(cursor)
+        cursor_root, after_path = replies_key(cursor)
         if cursor_root != root_id:
             raise InvalidCursor(fields={"cursor": "this cursor is for another comment"})
     root = session.execute(
@@ -512,7 +442,7 @@ def read_replies(
         raise CommentNotFound()
     rows = session.execute(_branch_query(root_id, after_path or None, limit + 1)).all()
     comments = [_node(row) for row in rows[:limit]]
-    next_cursor = _replies_cursor(root_id, comments[-1].path) if len(rows) > limit else None
+    next_cursor = replies_cursor(root_id, comments[-1].path) if len(rows) > limit else None
     return RepliesPage(root_id=root_id, comments=comments, next_cursor=next_cursor)
 
 

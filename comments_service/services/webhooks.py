@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from comments_service.errors import ValidationFailed
 from comments_service.models import MAX_URL, Site
-from comments_service.services.posting import clean_web_url
+from comments_service.services.drafts import clean_web_url
 
 SETTINGS_KEY = "webhooks"
 SECRET_BYTES = 32

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from comments_service.extensions import db
-from comments_service.schemas_live import LiveEventsOut
+from comments_service.schemas.live import LiveEventsOut
 from tests.api.test_comments import assert_error
 from tests.conftest import Api, ModeratorLogin, add_moderator
 
@@ -129,6 +129,15 @@ def test_a_bad_last_event_id_is_a_400(live_api: Api) -> None:
     assert_error(live_api.client.get(EVENTS), 400, "bad_request")
     too_long = live_api.client.get(EVENTS, query_string={"article": "k" * 600})
     assert_error(too_long, 400, "bad_request")
+
+
+def test_a_last_event_id_of_thousands_of_digits_or_other_digits_is_a_400(live_api: Api) -> None:
+    """Python refuses int() of more than 4,300 digits, and str.isdigit() accepts "²":
+    neither reaches int() (config.as_row_id), so neither is a 500."""
+    for header in ("9" * 5000, "²", str(2**31)):
+        response = live_api.client.get(EVENTS, query_string={"article": "a1"},
+                                       headers={"Last-Event-ID": header})
+        assert_error(response, 400, "bad_request")
 
 
 def test_the_article_key_is_trimmed_as_posting_trims_it(live_api: Api) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 from flask import Flask, g
 
-from comments_service.schemas_moderation import (
+from comments_service.schemas.moderation import (
     ActionOut,
     AuditOut,
     BanOut,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from comments_service.schemas import PreviewOut
+from comments_service.schemas.preview import PreviewOut
 from tests.api.test_comments import assert_error
 from tests.conftest import Api
 

@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 from werkzeug.test import Client
 
-from comments_service.api.thread_front import StateLookup, ThreadPageFront
+from comments_service.api.thread_front import StateLookup, ThreadPageFront, thread_route
 from tests.conftest import SITE_ORIGIN, Api, add_moderator, count_queries
 
 THREAD = "/api/v1/sites/news/thread"
@@ -234,3 +234,30 @@ def test_a_database_the_front_cannot_reach_leaves_the_answer_to_flask(url: str) 
     the request goes on to Flask, which answers 503 (tests/scale), never a 500 here."""
     lookup = StateLookup(create_engine(url))
     assert lookup(1, "a1") is None
+
+
+def test_the_front_listens_where_the_thread_view_is_registered(app: Flask) -> None:
+    """Its URL and endpoint come from the registered route, not from a copy of them."""
+    route = thread_route(app)
+    assert (route.prefix, route.suffix, route.endpoint) == (
+        "/api/v1/sites/", "/thread", "api_v1.get_thread")
+    assert app.url_map.bind("localhost").match(f"{route.prefix}news{route.suffix}")[0] == (
+        route.endpoint)
+    other = Flask(__name__)
+    with pytest.raises(LookupError):
+        thread_route(other)
+
+
+def test_with_the_front_off_every_thread_request_reaches_flask(
+    make_app: Any, site_factory: Any,
+) -> None:
+    """[threads] front = false: nothing before Flask; revalidations still get their 304."""
+    app = make_app(threads={"front": False})
+    assert not isinstance(app.wsgi_app, ThreadPageFront)
+    assert isinstance(make_app().wsgi_app, ThreadPageFront)
+    api = site_factory(app)
+    api.posted_id("one")
+    first = api.thread()
+    again = api.client.get(THREAD, query_string={"article": "a1"},
+                           headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304

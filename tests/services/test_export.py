@@ -18,13 +18,12 @@ from comments_service.importers.records import ImportFileError
 from comments_service.importers.wordpress import read_wordpress
 from comments_service.models import Comment, PassageAnchor, Thread
 from comments_service.services import sites
+from comments_service.services.author_edits import delete_comment, edit_comment
 from comments_service.services.export import EXPORT_FORMAT, export_site
 from comments_service.services.passages import AnchorDraft
 from comments_service.services.posting import (
     Author,
     CommentDraft,
-    delete_comment,
-    edit_comment,
     post_comment,
 )
 from comments_service.services.votes import Voter, cast_vote, rank_of

@@ -17,12 +17,14 @@ from comments_service.errors import (
     ThreadLocked,
     ValidationFailed,
 )
+from comments_service.events import CommentChange, CommentEvent, EventBus
 from comments_service.models import AuditEntry, Comment, Flag, Site, Thread
-from comments_service.services import audit, bans, flags, moderation
-from comments_service.services.moderation import CommentAction, ThreadAction
+from comments_service.services import audit, bans, flags, moderation, thread_moderation
+from comments_service.services.moderation import CommentAction
 from comments_service.services.moderators import Actor
 from comments_service.services.posting import Author, CommentDraft, post_comment
 from comments_service.services.sites import create_site
+from comments_service.services.thread_moderation import ThreadAction
 from comments_service.services.threads import find_thread, read_thread
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -145,7 +147,7 @@ def test_premoderating_one_thread_holds_only_that_thread(session, site_row) -> N
     actor = actor_for(site_row)
     first = add(session, site_row, "first", article="held-article")
     thread_id = session.execute(select(Comment.thread_id).where(Comment.id == first)).scalar()
-    moderation.moderate_thread(session, actor, thread_id, ThreadAction.PREMODERATE, None,
+    thread_moderation.moderate_thread(session, actor, thread_id, ThreadAction.PREMODERATE, None,
                                MOD_RULES, START)
     session.commit()
     held = add(session, site_row, "second", article="held-article", minute=1)
@@ -164,27 +166,28 @@ def test_every_status_change_bumps_the_thread_version(session, site_row) -> None
     assert versions == sorted(set(versions))
 
 
-# ---- the hook for notifications -----------------------------------------------------
+# ---- the approved event, which notifications and live updates subscribe to -----------
 
 
-def test_visible_hook_runs_once_when_a_pending_comment_is_approved(session, site_row) -> None:
+def test_approved_event_is_emitted_once_when_a_pending_comment_is_approved(
+    session, site_row
+) -> None:
     actor = actor_for(site_row)
     seen: list[tuple[int, str]] = []
 
-    def hook(_session: Session, comment: Comment) -> None:
-        seen.append((comment.id, comment.status))
+    def hook(_session: Session, change: CommentChange) -> None:
+        seen.append((change.comment.id, change.comment.status))
 
-    moderation.on_comment_visible(hook)
-    try:
-        moderation.update_site_moderation(session, actor, site_row, premoderation=True,
-                                          threshold=None, note=None, rules=MOD_RULES, now=START)
-        held = add(session, site_row, "held")
-        assert seen == []
-        act(session, actor, held, "approve")
-        act(session, actor, held, "hide")
-        act(session, actor, held, "restore")
-    finally:
-        moderation.remove_visible_hook(hook)
+    bus = EventBus()
+    bus.subscribe(hook, CommentEvent.APPROVED)
+    moderation.update_site_moderation(session, actor, site_row, premoderation=True,
+                                      threshold=None, note=None, rules=MOD_RULES, now=START)
+    held = add(session, site_row, "held")
+    assert seen == []
+    for step in ("approve", "hide", "restore"):
+        moderation.moderate_comment(session, actor, held, CommentAction(step), None,
+                                    MOD_RULES, START + timedelta(hours=1), bus)
+        session.commit()
     assert seen == [(held, "visible")]
 
 
@@ -248,7 +251,7 @@ def test_moderator_delete_keeps_the_content_for_the_audit_and_shows_a_placeholde
 
 
 def test_a_comment_its_author_erased_cannot_be_restored(session, site_row) -> None:
-    from comments_service.services.posting import delete_comment
+    from comments_service.services.author_edits import delete_comment
 
     actor = actor_for(site_row)
     draft = CommentDraft(article_key="a1", body="mine")
@@ -308,13 +311,13 @@ def test_a_locked_thread_refuses_new_comments_until_unlocked(session, site_row) 
     actor = actor_for(site_row)
     first = add(session, site_row, "first")
     thread_id = session.execute(select(Comment.thread_id).where(Comment.id == first)).scalar()
-    moderation.moderate_thread(session, actor, thread_id, ThreadAction.LOCK, "heated",
+    thread_moderation.moderate_thread(session, actor, thread_id, ThreadAction.LOCK, "heated",
                                MOD_RULES, START)
     session.commit()
     with pytest.raises(ThreadLocked):
         add(session, site_row, "too late", minute=1)
     session.rollback()
-    moderation.moderate_thread(session, actor, thread_id, ThreadAction.UNLOCK, None,
+    thread_moderation.moderate_thread(session, actor, thread_id, ThreadAction.UNLOCK, None,
                                MOD_RULES, START)
     session.commit()
     assert status_of(session, add(session, site_row, "welcome back", minute=2)) == "visible"
@@ -333,7 +336,7 @@ def test_a_moderator_of_another_site_can_touch_nothing_here(session, site_row) -
         with pytest.raises(NotYourSite):
             moderation.moderate_comment(session, outsider, top, action, None, MOD_RULES, START)
     with pytest.raises(NotYourSite):
-        moderation.moderate_thread(session, outsider, thread_id, ThreadAction.LOCK, None,
+        thread_moderation.moderate_thread(session, outsider, thread_id, ThreadAction.LOCK, None,
                                    MOD_RULES, START)
     with pytest.raises(NotYourSite):
         moderation.update_site_moderation(session, outsider, site_row, premoderation=True,
@@ -394,7 +397,7 @@ def test_every_action_appears_in_the_audit_log(session, site_row) -> None:
     for step in ["approve", "pin", "unpin", "hide", "restore", "delete", "restore"]:
         act(session, actor, top, step)
     for action in ThreadAction:
-        moderation.moderate_thread(session, actor, thread_id, action, None, MOD_RULES, START)
+        thread_moderation.moderate_thread(session, actor, thread_id, action, None, MOD_RULES, START)
     ban = bans.ban_author(session, actor, top, by_email=True, by_address=True,
                           duration_seconds=3600, note="troll", secret=SECRET, rules=MOD_RULES,
                           now=START)

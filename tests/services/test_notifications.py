@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from comments_service.config import CommentSettings, NotificationSettings, load_settings
 from comments_service.errors import ValidationFailed
+from comments_service.events import EventBus
 from comments_service.models import (
     Comment,
     CommentStatus,
@@ -41,8 +42,11 @@ def _post(session: Session, site: Site, rules, notify_settings, body: str = "Hi"
           **fields) -> Comment:
     draft = posting.CommentDraft(article_key=fields.pop("article", "a1"), body=body, **fields)
     author = posting.Author(client_hash=None, secret=SECRET)
+    events = EventBus()
+    if notify_settings is not None:
+        notifications.NotificationSubscriber(notify_settings, SECRET).subscribe(events)
     return posting.post_comment(session, site, draft, author, rules, NOW,
-                                notifications=notify_settings).comment
+                                events=events).comment
 
 
 def _rows(session: Session) -> list[tuple[str, str, dict]]:

@@ -22,12 +22,11 @@ from comments_service.errors import (
 )
 from comments_service.models import Comment, CommentStatus, Site, Thread
 from comments_service.services import spam, threads
+from comments_service.services.author_edits import delete_comment, edit_comment
 from comments_service.services.posting import (
     Author,
     CommentDraft,
     PostedComment,
-    delete_comment,
-    edit_comment,
     post_comment,
     validate_draft,
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from comments_service.schemas import MAX_ROW_ID, StrictModel
+from comments_service.config import MAX_ROW_ID
+from comments_service.schemas.base import StrictModel
 
 
 class LiveQuery(StrictModel):

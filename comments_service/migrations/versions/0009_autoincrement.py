@@ -1,6 +1,6 @@
 """ids never reused: SQLite tables whose ids leave the service become AUTOINCREMENT
 
-Revision ID: 0010_autoincrement
+Revision ID: 0009_autoincrement
 Revises: 0008_reader_data
 Create Date: 2026-12-02 08:30:00
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_autoincrement'
+revision = '0009_autoincrement'
 down_revision = '0008_reader_data'
 branch_labels = None
 depends_on = None

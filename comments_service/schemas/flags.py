@@ -1,0 +1,22 @@
+"""A reader's flag on a comment (api/flags.py)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from comments_service.schemas.base import StrictModel
+
+
+class NewFlag(StrictModel):
+    """A reader's report of a comment to the site's moderators."""
+
+    reason: Literal["spam", "abuse", "off_topic", "other"]
+    text: str | None = Field(None, description="What is wrong; required for reason "
+                             "\"other\" (moderation.max_flag_text_chars at most).")
+
+
+class FlaggedOut(StrictModel):
+    flagged: bool
+    comment_id: int

@@ -1,0 +1,199 @@
+"""Request and response shapes of the moderator API (/api/v1/moderation), pydantic v2.
+
+Kept apart from the public shapes (same library, same StrictModel, schemas/base.py):
+these shapes are for moderators' scripts only and carry what the public never
+sees (author emails, flags, the audit log). Each response model reads the
+service's dataclass itself (schemas/base.py OutModel.dump): one definition per shape.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+
+from comments_service.config import MAX_BAN_SECONDS, MAX_FLAG_THRESHOLD
+from comments_service.schemas.base import ErrorDetail, IsoTime, OutModel, RowId, StrictModel
+
+CommentActionName = Literal["approve", "hide", "restore", "delete", "purge", "pin", "unpin"]
+
+# ---- requests -------------------------------------------------------------
+
+
+class QueueQuery(StrictModel):
+    site: str | None = Field(None, description="One of your sites; all of them if omitted.")
+    state: Literal["all", "pending", "flagged", "hidden"] = Field(
+        "all", description="all: pending or flagged (not deleted)."
+    )
+    sort: Literal["flags", "newest"] = Field("flags", description="Most flagged, or newest.")
+    cursor: str | None = Field(None, description="next_cursor of the previous page.")
+    limit: int | None = Field(None, ge=1)
+
+
+class AuditQuery(StrictModel):
+    site: str | None = Field(None, description="One of your sites; all of them if omitted.")
+    comment_id: RowId | None = Field(None, description="Only entries about this comment.")
+    cursor: str | None = None
+    limit: int | None = Field(None, ge=1)
+
+
+class BansQuery(StrictModel):
+    site: str | None = Field(None, description="One of your sites; all of them if omitted.")
+
+
+class ActionIn(StrictModel):
+    note: str | None = Field(None, description="Why; kept in the audit log.")
+
+
+class BulkActionIn(StrictModel):
+    action: CommentActionName
+    comment_ids: list[RowId] = Field(min_length=1, description="moderation.max_bulk at most.")
+    note: str | None = None
+
+
+class BanIn(StrictModel):
+    by_email: bool = Field(False, description="Ban the comment author's email address.")
+    by_address: bool = Field(False, description="Ban the comment author's network.")
+    duration_seconds: int | None = Field(
+        None, ge=1, le=MAX_BAN_SECONDS, description="Until lifted if omitted."
+    )
+    note: str | None = None
+
+
+class SiteModerationIn(StrictModel):
+    premoderation: bool | None = Field(None, description="Hold every new comment for approval.")
+    flag_threshold: int | None = Field(
+        None, ge=0, le=MAX_FLAG_THRESHOLD,
+        description="Readers' flags that hide a comment; 0: never.",
+    )
+    downvotes: bool | None = Field(None, description="Take down votes on comments, not "
+                                   "only up votes.")
+    note: str | None = None
+
+
+# ---- responses ------------------------------------------------------------
+
+
+class MeOut(OutModel):
+    email: str
+    sites: list[str]
+
+
+class ModAuthorOut(OutModel):
+    name: str | None
+    email: str | None
+    website: str | None
+
+
+class ModFlagOut(OutModel):
+    reason: str
+    text: str | None
+    created_at: IsoTime
+    cleared: bool = Field(validation_alias=AliasChoices("cleared", "is_cleared"))
+
+
+class ModThreadOut(OutModel):
+    id: int
+    article: str = Field(validation_alias=AliasChoices("article", "article_key"))
+    title: str | None
+    url: str | None
+    is_locked: bool
+    is_premoderated: bool
+
+
+class ModParentOut(OutModel):
+    id: int
+    author_name: str | None
+    body_html: str
+    status: str
+
+
+class ModCommentOut(OutModel):
+    id: int
+    site: str
+    status: Literal["visible", "pending", "hidden", "deleted"]
+    status_reason: str | None
+    flag_count: int = Field(description="Open flags (cleared when approved).")
+    pinned: bool = Field(validation_alias=AliasChoices("pinned", "is_pinned"))
+    depth: int
+    created_at: IsoTime
+    edited_at: IsoTime | None
+    author: ModAuthorOut
+    body_html: str
+    thread: ModThreadOut
+    parent: ModParentOut | None = Field(description="The comment this one answers.")
+    flags: list[ModFlagOut]
+
+
+class QueueOut(OutModel):
+    items: list[ModCommentOut]
+    next_cursor: str | None
+
+
+class ActionOut(OutModel):
+    comment_id: int
+    action: CommentActionName
+    status_before: str
+    status_after: str = Field(description='"purged" when the row is gone.')
+    pinned: bool = Field(validation_alias=AliasChoices("pinned", "is_pinned"))
+
+
+class BulkResultOut(OutModel):
+    comment_id: int
+    ok: bool
+    status_after: str | None
+    error: ErrorDetail | None = Field(validation_alias=AliasChoices("failure", "error"))
+
+
+class BulkOut(OutModel):
+    results: list[BulkResultOut]
+
+
+class ThreadActionOut(OutModel):
+    thread_id: int
+    action: Literal["lock", "unlock", "premoderate", "unpremoderate"]
+    is_locked: bool
+    is_premoderated: bool
+
+
+class SiteModerationOut(OutModel):
+    site: str
+    premoderation: bool
+    flag_threshold: int
+    downvotes: bool | None = Field(description="Down votes taken; null: the service's "
+                                   "default (votes.downvotes).")
+
+
+class BanOut(OutModel):
+    id: int
+    site: str
+    by_email: bool
+    by_address: bool
+    note: str | None
+    created_at: IsoTime
+    expires_at: IsoTime | None
+    lifted_at: IsoTime | None
+    active: bool = Field(validation_alias=AliasChoices("active", "is_active"))
+
+
+class BansOut(OutModel):
+    bans: list[BanOut]
+
+
+class AuditEntryOut(OutModel):
+    id: int
+    at: IsoTime = Field(validation_alias=AliasChoices("at", "created_at"))
+    actor: str = Field(description='A moderator\'s email, or "auto" (the flag threshold).')
+    action: str
+    site: str
+    comment_id: int | None
+    thread_id: int | None
+    ban_id: int | None
+    status_before: str | None
+    status_after: str | None
+    note: str | None
+
+
+class AuditOut(OutModel):
+    entries: list[AuditEntryOut]
+    next_cursor: str | None
