@@ -21,16 +21,25 @@ from comments_service.extensions import db, limiter
 from comments_service.limits import configure_limiter
 from comments_service.logs import configure_logging, install_request_ids
 from comments_service.metrics import install_metrics
-from comments_service.schemas import MAX_ROW_ID
+from comments_service.schemas import MAX_ROW_ID, ROW_ID_DIGITS
 from comments_service.services.page_cache import PageCache
 from comments_service.services.sites import SiteCache
+from comments_service.url_limit import UrlLengthLimit
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 class RowIdConverter(IntegerConverter):
-    """werkzeug's int converter, bounded to the ids the schema can hold."""
+    """werkzeug's int converter, bounded to the ids the schema can hold.
+
+    The bound lives in the regex, not only in ``max``: werkzeug notes that a path
+    matched a rule for other methods before it asks the converter, so a bound
+    checked only in ``to_python`` turned ``DELETE .../comments/99999999999/vote``
+    into 405 instead of 404.
+    """
+
+    regex = ROW_ID_DIGITS
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ROW_ID)
@@ -214,6 +223,9 @@ def create_app(
     from comments_service.api import thread_front
 
     thread_front.install(app, front_engine, settings, site_cache, page_cache)
+    # Outermost: an over-long URL is refused before anything else reads it.
+    app.wsgi_app = UrlLengthLimit(  # type: ignore[method-assign]
+        app.wsgi_app, settings.server.max_url_bytes)
 
     # The in-process outbox worker. Tests keep it off with
     # COMMENTS_NOTIFICATIONS_WORKER=none (tests/conftest.py) and drive the worker

@@ -95,6 +95,8 @@ def serve(host: str | None, port: int | None, workers: int | None, no_migrate: b
             self.cfg.set("threads", settings.server.threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", "-")
+            # gunicorn's own ceiling (1 MiB): [server] max_url_bytes answers first, as JSON.
+            self.cfg.set("limit_request_line", 0)
 
         def load(self) -> Flask:
             # Built in each gunicorn worker, after the fork: its own connection pool

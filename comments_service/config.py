@@ -35,6 +35,7 @@ class ServerSettings:
     public_url: str
     environment: str
     trusted_proxy_hops: int
+    max_url_bytes: int
 
 
 @dataclass(frozen=True)

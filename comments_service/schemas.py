@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from comments_service.models import MAX_PASSAGE_CONTEXT, MAX_PASSAGE_KEY, MAX_PASSAGE_QUOTE
 from comments_service.services.passages import Anchor, PassageCounts
@@ -21,7 +21,36 @@ from comments_service.services.threads import CommentNode, RepliesPage, ThreadPa
 # Row ids are 32-bit integers in the schema (PostgreSQL int4): a larger number can name
 # no row, and must be refused as a bad field rather than reach the database.
 MAX_ROW_ID = 2**31 - 1
-RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+
+
+def digits_up_to(bound: int) -> str:
+    """A regex matching exactly the decimal numbers 0..bound (no sign, no leading zeros)."""
+    text = str(bound)
+    choices = [f"[1-9][0-9]{{0,{len(text) - 2}}}" if len(text) > 1 else "", "0"]
+    for i, digit in enumerate(text):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            rest = len(text) - i - 1
+            choices.append(f"{text[:i]}[{low}-{int(digit) - 1}][0-9]{{{rest}}}")
+    choices.append(text)
+    return "(?:" + "|".join(c for c in choices if c) + ")"
+
+
+# The decimal numbers 0..MAX_ROW_ID: the id converter of every route, headers that carry ids.
+ROW_ID_DIGITS = digits_up_to(MAX_ROW_ID)
+
+
+def _whole_number(value: Any) -> Any:
+    """3.0 as 3: JSON does not tell them apart, and JSON Schema calls both integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Integer fields of requests: whole floats pass (strict parsing refuses them). The
+# validator comes last so the bounds stay on the integer and in the JSON Schema.
+WholeNumber = BeforeValidator(_whole_number)
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID), WholeNumber]
 
 
 class StrictModel(BaseModel):
@@ -130,6 +159,13 @@ class CountsQuery(StrictModel):
 
 class NewFlag(StrictModel):
     """A reader's report of a comment to the site's moderators."""
+
+    # The document says what services/flags.py checks: "other" needs a text.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},
+        "then": {"required": ["text"],
+                 "properties": {"text": {"type": "string", "pattern": r"\S"}}},
+    })
 
     reason: Literal["spam", "abuse", "off_topic", "other"]
     text: str | None = Field(None, description="What is wrong; required for reason "

@@ -9,11 +9,11 @@ the services' dataclasses.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from comments_service.schemas import ErrorDetail, RowId, StrictModel, iso
+from comments_service.schemas import ErrorDetail, RowId, StrictModel, WholeNumber, iso
 from comments_service.services.audit import AuditPage
 from comments_service.services.bans import BanInfo
 from comments_service.services.moderation import (
@@ -42,7 +42,8 @@ class QueueQuery(StrictModel):
 class AuditQuery(StrictModel):
     site: str | None = Field(None, description="One of your sites; all of them if omitted.")
     comment_id: RowId | None = Field(None, description="Only entries about this comment.")
-    cursor: str | None = None
+    cursor: str | None = Field(None, pattern=r"^[0-9]{1,18}$",
+                               description="next_cursor of the previous page.")
     limit: int | None = Field(None, ge=1)
 
 
@@ -61,19 +62,24 @@ class BulkActionIn(StrictModel):
 
 
 class BanIn(StrictModel):
+    # services/bans.py bans by email, by address, or both: never by neither.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"by_email": {"const": True}}, "required": ["by_email"]},
+        {"properties": {"by_address": {"const": True}}, "required": ["by_address"]},
+    ]})
+
     by_email: bool = Field(False, description="Ban the comment author's email address.")
     by_address: bool = Field(False, description="Ban the comment author's network.")
     # At most ten years: longer is "until lifted", and a huge number cannot be a date.
-    duration_seconds: int | None = Field(
-        None, ge=1, le=10 * 365 * 86400, description="Until lifted if omitted."
-    )
+    duration_seconds: Annotated[int, Field(ge=1, le=10 * 365 * 86400), WholeNumber] | None = (
+        Field(None, description="Until lifted if omitted."))
     note: str | None = None
 
 
 class SiteModerationIn(StrictModel):
     premoderation: bool | None = Field(None, description="Hold every new comment for approval.")
-    flag_threshold: int | None = Field(
-        None, ge=0, le=1000, description="Readers' flags that hide a comment; 0: never."
+    flag_threshold: Annotated[int, Field(ge=0, le=1000), WholeNumber] | None = Field(
+        None, description="Readers' flags that hide a comment; 0: never."
     )
     downvotes: bool | None = Field(None, description="Take down votes on comments, not "
                                    "only up votes.")
