@@ -222,10 +222,11 @@ def create_app(
 
     from comments_service.api import thread_front
 
-    thread_front.install(app, front_engine, settings, site_cache, page_cache)
-    # Outermost: an over-long URL is refused before anything else reads it.
+    # An over-long URL is refused before Flask reads it. Inside the thread front, which
+    # stays app.wsgi_app: it answers only thread pages it has cached, whose URLs are short.
     app.wsgi_app = UrlLengthLimit(  # type: ignore[method-assign]
         app.wsgi_app, settings.server.max_url_bytes)
+    thread_front.install(app, front_engine, settings, site_cache, page_cache)
 
     # The in-process outbox worker. Tests keep it off with
     # COMMENTS_NOTIFICATIONS_WORKER=none (tests/conftest.py) and drive the worker

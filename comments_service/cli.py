@@ -142,6 +142,47 @@ def create_site(slug: str, name: str, origins: tuple[str, ...]) -> None:
         click.echo(f"site {site.slug} created; origins: {origins_text}")
 
 
+@main.command("update-site")
+@click.argument("slug")
+@click.option("--name", default=None, help="New display name.")
+@click.option("--origin", "origins", multiple=True,
+              help="Replace the allowed origins with these (repeatable).")
+@click.option("--add-origin", "added", multiple=True, help="Allow one more origin (repeatable).")
+@click.option("--remove-origin", "removed", multiple=True, help="Stop allowing an origin.")
+@click.option("--premoderation/--no-premoderation", default=None,
+              help="Hold every new comment for approval.")
+@click.option("--flag-threshold", type=int, default=None,
+              help="Readers' flags that hide a comment (0: never).")
+@click.option("--downvotes/--no-downvotes", default=None, help="Take down votes.")
+@click.option("--note", default=None, help="Why; kept in the audit log.")
+def update_site(slug: str, name: str | None, origins: tuple[str, ...], added: tuple[str, ...],
+                removed: tuple[str, ...], premoderation: bool | None,
+                flag_threshold: int | None, downvotes: bool | None, note: str | None) -> None:
+    """Edit a site: its name, allowed origins and moderation settings (audited as 'cli')."""
+    app = _app()
+    settings: Settings = app.extensions["comments_settings"]
+    with app.app_context():
+        try:
+            site = sites.get_site(db.session, slug)
+            wanted = list(origins) if origins else list(site.allowed_origins or [])
+            gone = {sites.normalize_origin(origin) or origin for origin in removed}
+            wanted = [o for o in wanted if (sites.normalize_origin(o) or o) not in gone]
+            changes = sites.SiteChanges(
+                name=name, origins=(*wanted, *added) if origins or added or removed else None,
+                premoderation=premoderation, flag_threshold=flag_threshold,
+                downvotes=downvotes, note=note)
+            sites.update_site(db.session, sites.console_actor(site), site, changes,
+                              rules=settings.moderation, votes=settings.votes,
+                              now=datetime.now(UTC))
+        except ValidationFailed as exc:
+            raise _fail(exc) from exc
+        except SiteNotFound as exc:
+            raise click.ClickException(f"no site {slug!r}") from exc
+        db.session.commit()
+        click.echo(f"site {site.slug} ({site.name}); origins: "
+                   f"{', '.join(site.allowed_origins) or '-'}; settings: {site.settings or {}}")
+
+
 @main.command("list-sites")
 def list_sites() -> None:
     """List sites and their allowed origins."""

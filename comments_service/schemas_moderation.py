@@ -13,7 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from comments_service.schemas import ErrorDetail, RowId, StrictModel, WholeNumber, iso
+from comments_service.schemas import (
+    ErrorDetail,
+    RowId,
+    StrictModel,
+    WholeNumber,
+    digits_up_to,
+    iso,
+)
 from comments_service.services.audit import AuditPage
 from comments_service.services.bans import BanInfo
 from comments_service.services.moderation import (
@@ -84,6 +91,22 @@ class SiteModerationIn(StrictModel):
     downvotes: bool | None = Field(None, description="Take down votes on comments, not "
                                    "only up votes.")
     note: str | None = None
+
+
+# scheme://host[:port], as services/sites.normalize_origin takes it (ASCII host names:
+# browsers send international names in punycode).
+ORIGIN_PATTERN = (r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+"
+                  rf"(:{digits_up_to(65535)})?/?$")
+
+
+class SiteIn(SiteModerationIn):
+    """An edit of a site: what is left out stays as it is."""
+
+    name: str | None = Field(None, min_length=1, max_length=200, pattern=r"\S",
+                             description="The name moderators and emails show.")
+    origins: list[Annotated[str, Field(pattern=ORIGIN_PATTERN)]] | None = Field(
+        None, max_length=100, description="Replaces the allowed origins: the pages "
+        "at these scheme://host[:port] may post (no path).")
 
 
 # ---- responses ------------------------------------------------------------
@@ -173,6 +196,16 @@ class ThreadActionOut(StrictModel):
 
 class SiteModerationOut(StrictModel):
     site: str
+    premoderation: bool
+    flag_threshold: int
+    downvotes: bool | None = Field(description="Down votes taken; null: the service's "
+                                   "default (votes.downvotes).")
+
+
+class SiteOut(StrictModel):
+    slug: str
+    name: str
+    origins: list[str]
     premoderation: bool
     flag_threshold: int
     downvotes: bool | None = Field(description="Down votes taken; null: the service's "
@@ -298,6 +331,13 @@ def thread_action_dict(result: ThreadResult) -> dict[str, Any]:
 def site_moderation_dict(state: SiteModeration) -> dict[str, Any]:
     return {"site": state.site, "premoderation": state.premoderation,
             "flag_threshold": state.flag_threshold, "downvotes": state.downvotes}
+
+
+def site_dict(slug: str, name: str, origins: list[str], state: SiteModeration,
+              ) -> dict[str, Any]:
+    return {"slug": slug, "name": name, "origins": origins,
+            "premoderation": state.premoderation, "flag_threshold": state.flag_threshold,
+            "downvotes": state.downvotes}
 
 
 def ban_dict(ban: BanInfo) -> dict[str, Any]:

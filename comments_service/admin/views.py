@@ -36,7 +36,6 @@ from comments_service.schemas_moderation import AuditQuery, BansQuery, QueueQuer
 from comments_service.services import audit, bans, moderation, moderators, queue, sites
 from comments_service.services.moderation import CommentAction, ThreadAction
 from comments_service.services.moderators import Actor
-from comments_service.services.votes import downvotes_allowed
 
 BULK_ACTIONS = (
     CommentAction.APPROVE, CommentAction.HIDE, CommentAction.RESTORE, CommentAction.DELETE,
@@ -346,9 +345,11 @@ def audit_page() -> str:
     return render_template("admin/audit.html", page=page, query=query)
 
 
-def _site_form(slug: str, state: moderation.SiteModeration | None = None) -> SiteSettingsForm:
-    form = SiteSettingsForm(prefix=f"site-{slug}")
+def _site_form(site: Site, state: moderation.SiteModeration | None = None) -> SiteSettingsForm:
+    form = SiteSettingsForm(prefix=f"site-{site.slug}")
     if state is not None and request.method == "GET":
+        form.name.data = site.name
+        form.origins.data = "\n".join(site.allowed_origins or [])
         form.premoderation.data = state.premoderation
         form.flag_threshold.data = state.flag_threshold
         # votes: what applies now, the service's default unless the site chose.
@@ -367,29 +368,29 @@ def sites_page() -> str:
         select(Site).where(Site.id.in_(actor.site_ids)).order_by(Site.slug)
     ).scalars():
         state = moderation.site_moderation(site, rules)
-        rows.append((site, state, _site_form(site.slug, state)))
+        rows.append((site, state, _site_form(site, state)))
     return render_template("admin/sites.html", rows=rows)
 
 
 @admin.post("/sites/<site_slug>")
 @login_required
 def update_site(site_slug: str) -> Response:
-    actor = _actor()
-    form = _site_form(site_slug)
-    if not form.validate_on_submit():
-        flash("Give a flag threshold from 0 to 1000.", "error")
-        return redirect(url_for(".sites_page"))
     try:
         site = sites.get_site(db.session, site_slug)
-        # votes: store a choice only when it differs from what applies now (the
-        # service's default stays in charge of a site that never chose).
-        wanted = bool(form.downvotes.data)
-        downvotes = None if wanted == downvotes_allowed(site, _settings().votes) else wanted
-        moderation.update_site_moderation(
-            db.session, actor, site, premoderation=bool(form.premoderation.data),
-            threshold=form.flag_threshold.data, note=form.note.data or None,
-            rules=_settings().moderation, now=_now(), downvotes=downvotes,
+        form = _site_form(site)
+        if not form.validate_on_submit():
+            flash("Give a name (200 characters at most) and a flag threshold from 0 to "
+                  "1000.", "error")
+            return redirect(url_for(".sites_page"))
+        origins = tuple((form.origins.data or "").split()) if form.origins.raw_data else None
+        changes = sites.SiteChanges(
+            name=form.name.data if form.name.raw_data else None, origins=origins,
+            premoderation=bool(form.premoderation.data),
+            flag_threshold=form.flag_threshold.data, downvotes=bool(form.downvotes.data),
+            note=form.note.data or None,
         )
+        sites.update_site(db.session, _actor(), site, changes, rules=_settings().moderation,
+                          votes=_settings().votes, now=_now())
         db.session.commit()
         flash(f"Settings of {site_slug} saved.", "success")
     except ApiError as error:
