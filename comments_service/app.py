@@ -193,6 +193,7 @@ def create_app(
     from comments_service.api import api
     from comments_service.api.moderation import moderation_api
     from comments_service.health import health
+    from comments_service.notify.moderation_pages import moderation_pages
     from comments_service.notify.pages import pages
     from comments_service.notify.reader_pages import reader_pages
     from comments_service.web import web
@@ -202,6 +203,7 @@ def create_app(
     app.register_blueprint(admin)  # moderation: /admin, server-rendered
     app.register_blueprint(health)
     app.register_blueprint(pages)
+    app.register_blueprint(moderation_pages)  # a moderator notice's approve / hide links
     app.register_blueprint(reader_pages)  # readers' own data: /my-data
     app.register_blueprint(web)
     register_error_handlers(app)

@@ -181,6 +181,7 @@ class NotificationSettings:
     moderator_addresses: tuple[str, ...]
     confirmation_resend_seconds: int
     confirmation_max_age_seconds: int
+    moderation_link_max_age_seconds: int
     max_attempts: int
     retry_base_seconds: int
     retry_max_seconds: int

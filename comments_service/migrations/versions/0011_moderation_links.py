@@ -1,0 +1,31 @@
+"""moderator notices' action links: moderation_link_uses, so each link works once
+
+Revision ID: 0011_moderation_links
+Revises: 0008_reader_data
+Create Date: 2026-12-02 08:50:00
+
+Hand-written. One new table; nothing else changes.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0011_moderation_links'
+down_revision = '0008_reader_data'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('moderation_link_uses',
+    sa.Column('nonce', sa.String(length=32), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('nonce', name=op.f('pk_moderation_link_uses'))
+    )
+
+
+def downgrade():
+    op.drop_table('moderation_link_uses')
