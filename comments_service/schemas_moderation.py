@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
+from comments_service.models import CommentStatus
 from comments_service.schemas import (
     ErrorDetail,
     RowId,
@@ -30,6 +31,7 @@ from comments_service.services.moderation import (
     ThreadResult,
 )
 from comments_service.services.queue import QueueItem, QueuePage
+from comments_service.services.search import CommentSearch
 
 CommentActionName = Literal["approve", "hide", "restore", "delete", "purge", "pin", "unpin"]
 
@@ -42,6 +44,21 @@ class QueueQuery(StrictModel):
         "all", description="all: pending or flagged (not deleted)."
     )
     sort: Literal["flags", "newest"] = Field("flags", description="Most flagged, or newest.")
+    cursor: str | None = Field(None, description="next_cursor of the previous page.")
+    limit: int | None = Field(None, ge=1)
+
+
+class SearchQuery(StrictModel):
+    """Moderators' search over all comments of their sites (services/search.py)."""
+
+    site: str | None = Field(None, description="One of your sites; all of them if omitted.")
+    text: str | None = Field(None, max_length=200, description="Words in the body "
+                             "(case-insensitive, anywhere).")
+    author: str | None = Field(None, max_length=200, description="Part of the author's name.")
+    article: str | None = Field(None, max_length=512, description="The article's key.")
+    status: CommentStatus | None = None
+    since: AwareDatetime | None = Field(None, description="Posted at or after (ISO 8601).")
+    until: AwareDatetime | None = Field(None, description="Posted before (ISO 8601).")
     cursor: str | None = Field(None, description="next_cursor of the previous page.")
     limit: int | None = Field(None, ge=1)
 
@@ -288,6 +305,15 @@ def mod_comment_dict(item: QueueItem) -> dict[str, Any]:
             for f in item.flags
         ],
     }
+
+
+def search_of(query: SearchQuery) -> CommentSearch:
+    """The service's search from the parsed query (blank filters are no filter)."""
+    return CommentSearch(
+        text=(query.text or "").strip() or None, author=(query.author or "").strip() or None,
+        article=query.article or None, status=query.status.value if query.status else None,
+        since=query.since, until=query.until,
+    )
 
 
 def queue_dict(page: QueuePage) -> dict[str, Any]:

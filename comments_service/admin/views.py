@@ -7,7 +7,7 @@ Only the session signs in here (Flask-Login); bearer tokens are for the API.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import (
@@ -22,20 +22,28 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from comments_service.admin import NAV_ITEMS, admin
 from comments_service.admin.forms import BanForm, LoginForm, SiteSettingsForm
-from comments_service.api.parsing import query_args
+from comments_service.api.parsing import args_as, query_args
 from comments_service.auth import ModeratorUser
 from comments_service.config import Settings
 from comments_service.errors import ApiError, BadRequest
 from comments_service.extensions import db, limiter
 from comments_service.limits import login_limit
 from comments_service.models import Site
-from comments_service.schemas_moderation import AuditQuery, BansQuery, QueueQuery
-from comments_service.services import audit, bans, moderation, moderators, queue, sites
+from comments_service.schemas_moderation import (
+    AuditQuery,
+    BansQuery,
+    QueueQuery,
+    SearchQuery,
+    search_of,
+)
+from comments_service.services import audit, bans, moderation, moderators, queue, search, sites
 from comments_service.services.moderation import CommentAction, ThreadAction
 from comments_service.services.moderators import Actor
+from comments_service.services.search import STATUSES
 
 BULK_ACTIONS = (
     CommentAction.APPROVE, CommentAction.HIDE, CommentAction.RESTORE, CommentAction.DELETE,
@@ -302,6 +310,41 @@ def thread_action(thread_id: int) -> Response:
         db.session.rollback()
         _flash_error(error)
     return redirect(back)
+
+
+# ---- search ----------------------------------------------------------------------
+
+SEARCH_FIELDS = ("site", "text", "author", "article", "status", "since", "until")
+
+
+def _day(value: str | None, name: str, *, end: bool = False) -> datetime | None:
+    """A date input (YYYY-MM-DD) as the start of that day in UTC (of the next, for an end)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(fields={name: "Give a date as YYYY-MM-DD."}) from None
+    return datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=UTC)
+
+
+@admin.get("/search")
+@login_required
+def search_page() -> str:
+    actor = _actor()
+    form = {name: request.args.get(name) or "" for name in SEARCH_FIELDS}
+    dates = {"since": _day(form["since"], "since"), "until": _day(form["until"], "until",
+                                                                  end=True)}
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True)
+                      if v and k not in ("since", "until")])
+    query = args_as(SearchQuery, args).model_copy(update=dates)
+    rules = _settings().moderation
+    page = search.search_comments(
+        db.session, moderators.scope(db.session, actor, query.site), search_of(query),
+        cursor=query.cursor, limit=min(query.limit or rules.queue_page_size, rules.max_page_size),
+    )
+    return render_template("admin/search.html", page=page, form=form, statuses=STATUSES,
+                           site_choices=moderators.site_slugs(db.session, actor))
 
 
 # ---- bans, audit log, sites -----------------------------------------------------

@@ -37,6 +37,7 @@ from comments_service.schemas_moderation import (
     ModCommentOut,
     QueueOut,
     QueueQuery,
+    SearchQuery,
     SiteIn,
     SiteModerationIn,
     SiteModerationOut,
@@ -48,11 +49,12 @@ from comments_service.schemas_moderation import (
     bulk_dict,
     mod_comment_dict,
     queue_dict,
+    search_of,
     site_dict,
     site_moderation_dict,
     thread_action_dict,
 )
-from comments_service.services import audit, bans, moderation, moderators, queue, sites
+from comments_service.services import audit, bans, moderation, moderators, queue, search, sites
 from comments_service.services.moderation import CommentAction, ThreadAction
 from comments_service.services.moderators import Actor
 
@@ -213,6 +215,24 @@ for _thread_action_name in ThreadAction:
                       f"{_thread_action_name.value}_thread",
                       _THREAD_SUMMARIES[_thread_action_name], ThreadActionOut,
                       _thread_action(_thread_action_name))
+
+
+@moderation_api.get("/search")
+@documented(
+    "Search all comments of your sites, whatever their status: words in the body, author "
+    "name, article, status, date range; newest first.",
+    query=SearchQuery, headers=(AUTHORIZATION,), responses={200: QueueOut},
+    errors=(400, 401, 403, 404), tags=TAGS,
+)
+def get_search() -> Response:
+    actor = _actor()
+    query = query_args(SearchQuery)
+    page = search.search_comments(
+        db.session, moderators.scope(db.session, actor, query.site), search_of(query),
+        cursor=query.cursor,
+        limit=_page_limit(query.limit, context.settings().moderation.queue_page_size),
+    )
+    return jsonify(queue_dict(page))
 
 
 @moderation_api.get("/sites/<site_slug>/settings")
