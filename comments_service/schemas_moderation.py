@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field
 
 from comments_service.models import CommentStatus
 from comments_service.schemas import (
@@ -48,6 +48,20 @@ class QueueQuery(StrictModel):
     limit: int | None = Field(None, ge=1)
 
 
+def _iso_datetime(value: Any) -> Any:
+    """ISO 8601 / RFC 3339 text only: pydantic alone would read "0.5" as a Unix time."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.upper())
+        except ValueError:
+            raise ValueError("Give an ISO 8601 date and time with its zone, e.g. "
+                             "2026-12-01T00:00:00Z.") from None
+    return value
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
+
+
 class SearchQuery(StrictModel):
     """Moderators' search over all comments of their sites (services/search.py)."""
 
@@ -57,8 +71,8 @@ class SearchQuery(StrictModel):
     author: str | None = Field(None, max_length=200, description="Part of the author's name.")
     article: str | None = Field(None, max_length=512, description="The article's key.")
     status: CommentStatus | None = None
-    since: AwareDatetime | None = Field(None, description="Posted at or after (ISO 8601).")
-    until: AwareDatetime | None = Field(None, description="Posted before (ISO 8601).")
+    since: IsoDatetime | None = Field(None, description="Posted at or after (ISO 8601).")
+    until: IsoDatetime | None = Field(None, description="Posted before (ISO 8601).")
     cursor: str | None = Field(None, description="next_cursor of the previous page.")
     limit: int | None = Field(None, ge=1)
 

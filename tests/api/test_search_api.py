@@ -48,6 +48,9 @@ def test_api_refuses_a_bad_filter_and_another_moderators_site(app: Flask, api: A
                                 query_string={"status": "lost"}), 400, "bad_request")
     assert_error(api.client.get(f"{BASE}/search", headers=moderator.headers,
                                 query_string={"since": "2026-01-01"}), 400, "bad_request")
+    # a number is no date, though pydantic alone would read it as a Unix time
+    assert_error(api.client.get(f"{BASE}/search", headers=moderator.headers,
+                                query_string={"until": "0.5"}), 400, "bad_request")
     assert_error(api.client.get(f"{BASE}/search", headers=moderator.headers,
                                 query_string={"cursor": "nope"}), 400, "invalid_cursor")
     create_other_site(app)
