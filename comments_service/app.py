@@ -18,7 +18,7 @@ from comments_service import auth, json_responses, live, schema_migrations, sess
 from comments_service.admin import admin
 from comments_service.api import api, thread_front
 from comments_service.api.moderation import moderation_api
-from comments_service.config import MAX_ROW_ID, ConfigError, Settings, load_settings
+from comments_service.config import MAX_ROW_ID, ROW_ID_DIGITS, ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
 from comments_service.events import EXTENSION as EVENTS_EXTENSION
 from comments_service.events import EventBus
@@ -27,11 +27,13 @@ from comments_service.health import health
 from comments_service.limits import configure_limiter, limiter
 from comments_service.logs import configure_logging, install_request_ids
 from comments_service.metrics import install_metrics
+from comments_service.notify.moderation_pages import moderation_pages
 from comments_service.notify.pages import pages
 from comments_service.notify.reader_pages import reader_pages
 from comments_service.services.notifications import NotificationSubscriber
 from comments_service.services.page_cache import PageCache
 from comments_service.services.sites import SiteCache
+from comments_service.url_limit import UrlLengthLimit
 from comments_service.web import web
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -39,7 +41,15 @@ SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 class RowIdConverter(IntegerConverter):
-    """werkzeug's int converter, bounded to the ids the schema can hold."""
+    """werkzeug's int converter, bounded to the ids the schema can hold.
+
+    The bound lives in the regex, not only in ``max``: werkzeug notes that a path
+    matched a rule for other methods before it asks the converter, so a bound
+    checked only in ``to_python`` turned ``DELETE .../comments/99999999999/vote``
+    into 405 instead of 404.
+    """
+
+    regex = ROW_ID_DIGITS
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ROW_ID)
@@ -189,6 +199,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin)  # moderation: /admin, server-rendered
     app.register_blueprint(health)
     app.register_blueprint(pages)
+    app.register_blueprint(moderation_pages)  # a moderator notice's approve / hide links
     app.register_blueprint(reader_pages)  # readers' own data: /my-data
     app.register_blueprint(web)
     register_error_handlers(app)
@@ -216,6 +227,10 @@ def _install_thread_front(
     page_cache = PageCache(settings.threads.page_cache_bytes)
     app.extensions["comments_site_cache"] = site_cache
     app.extensions["comments_page_cache"] = page_cache
+    # An over-long URL is refused before Flask reads it. Inside the thread front, which
+    # stays app.wsgi_app: it answers only thread pages it has cached, whose URLs are short.
+    app.wsgi_app = UrlLengthLimit(  # type: ignore[method-assign]
+        app.wsgi_app, settings.server.max_url_bytes)
     thread_front.install(app, front_engine, settings, site_cache, page_cache)
 
 

@@ -159,6 +159,12 @@ class ActionNotAllowed(Conflict):
     message = "That action does not apply to this comment in its current state."
 
 
+class LinkUsed(ApiError):
+    status = 410
+    code = "link_used"
+    message = "This link was used already: each moderation link works once."
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"

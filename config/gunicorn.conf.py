@@ -23,6 +23,9 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
+# gunicorn's own ceiling (1 MiB) for the request line: the app's [server]
+# max_url_bytes answers over-long URLs first, with the JSON error shape.
+limit_request_line = 0
 forwarded_allow_ips = os.environ.get("COMMENTS_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 os.environ.setdefault(

@@ -138,3 +138,40 @@ def test_outbox_dead_lists_undeliverable_mail_and_retry_queues_it_again(
     assert retried.exit_code == 0, retried.output
     assert runner.invoke(main, ["outbox", "dead"]).output.strip() == "no dead messages"
     assert runner.invoke(main, ["outbox", "retry", row_id]).exit_code != 0
+
+
+def test_update_site_renames_and_changes_origins_audited(cli_env: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["migrate"]).exit_code == 0
+    runner.invoke(main, ["create-site", "blog", "--origin", "https://blog.example"])
+    result = runner.invoke(main, ["update-site", "blog", "--name", "My blog",
+                                  "--add-origin", "https://www.blog.example",
+                                  "--premoderation", "--note", "new domain"])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(main, ["list-sites"]).output
+    assert "My blog\thttps://blog.example https://www.blog.example" in listed
+    result = runner.invoke(main, ["update-site", "blog", "--remove-origin", "https://blog.example"])
+    assert result.exit_code == 0, result.output
+    assert "\thttps://www.blog.example\n" in runner.invoke(main, ["list-sites"]).output
+    engine = create_engine(cli_env)
+    with engine.connect() as connection:
+        notes = [row[0] for row in connection.exec_driver_sql(
+            "SELECT actor || ': ' || note FROM audit_log ORDER BY id")]
+    engine.dispose()
+    assert notes == [
+        "cli: name 'My blog'; origins https://blog.example https://www.blog.example; "
+        "premoderation on (new domain)",
+        "cli: origins https://www.blog.example",
+    ]
+
+
+def test_update_site_refuses_a_bad_origin_and_an_unknown_site(cli_env: str) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["migrate"])
+    runner.invoke(main, ["create-site", "blog", "--origin", "https://blog.example"])
+    result = runner.invoke(main, ["update-site", "blog", "--origin", "https://blog.example/x"])
+    assert result.exit_code != 0
+    assert "scheme://host[:port]" in result.output
+    result = runner.invoke(main, ["update-site", "nope", "--name", "x"])
+    assert result.exit_code != 0
+    assert "no site 'nope'" in result.output

@@ -27,6 +27,7 @@ admin = Blueprint(
 
 NAV_ITEMS: list[tuple[str, str]] = [
     ("admin.queue_page", "Queue"),
+    ("admin.search_page", "Search"),
     ("admin.bans_page", "Bans"),
     ("admin.audit_page", "Audit log"),
     ("admin.sites_page", "Sites"),

@@ -10,9 +10,10 @@ from wtforms import (
     PasswordField,
     SelectChoice,
     SelectField,
+    StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from comments_service.config import MAX_FLAG_THRESHOLD
 
@@ -38,6 +39,10 @@ class BanForm(FlaskForm):
 
 
 class SiteSettingsForm(FlaskForm):
+    # Name and origins: a form without the field leaves it as it is.
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    origins = TextAreaField("Allowed origins, one per line (https://blog.example)",
+                            validators=[Optional()])
     premoderation = BooleanField("Hold every new comment for approval")
     flag_threshold = IntegerField(
         "Hide a comment after this many readers flag it (0: never)",

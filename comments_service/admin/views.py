@@ -7,7 +7,7 @@ Only the session signs in here (Flask-Login); bearer tokens are for the API.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import (
@@ -22,23 +22,24 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from comments_service.admin import NAV_ITEMS, admin
 from comments_service.admin.forms import BanForm, LoginForm, SiteSettingsForm
 from comments_service.api import context
-from comments_service.api.parsing import query_args
+from comments_service.api.parsing import args_as, query_args
 from comments_service.auth import ModeratorUser
 from comments_service.config import Settings, as_row_id
 from comments_service.errors import ApiError, BadRequest
 from comments_service.extensions import db
 from comments_service.limits import limiter, login_limit
 from comments_service.models import Site
-from comments_service.schemas.moderation import AuditQuery, BansQuery, QueueQuery
-from comments_service.services import audit, bans, moderation, moderators, queue, sites
+from comments_service.schemas.moderation import AuditQuery, BansQuery, QueueQuery, SearchQuery
+from comments_service.services import audit, bans, moderation, moderators, queue, search, sites
 from comments_service.services.moderation import CommentAction
 from comments_service.services.moderators import Actor
+from comments_service.services.search import STATUSES
 from comments_service.services.thread_moderation import ThreadAction, moderate_thread
-from comments_service.services.votes import downvotes_allowed
 
 DONE = {
     CommentAction.APPROVE: "approved",
@@ -304,6 +305,41 @@ def thread_action(thread_id: int) -> Response:
     return redirect(back)
 
 
+# ---- search ----------------------------------------------------------------------
+
+SEARCH_FIELDS = ("site", "text", "author", "article", "status", "since", "until")
+
+
+def _day(value: str | None, name: str, *, end: bool = False) -> datetime | None:
+    """A date input (YYYY-MM-DD) as the start of that day in UTC (of the next, for an end)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(fields={name: "Give a date as YYYY-MM-DD."}) from None
+    return datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=UTC)
+
+
+@admin.get("/search")
+@login_required
+def search_page() -> str:
+    actor = _actor()
+    form = {name: request.args.get(name) or "" for name in SEARCH_FIELDS}
+    dates = {"since": _day(form["since"], "since"), "until": _day(form["until"], "until",
+                                                                  end=True)}
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True)
+                      if v and k not in ("since", "until")])
+    query = args_as(SearchQuery, args).model_copy(update=dates)
+    rules = _settings().moderation
+    page = search.search_comments(
+        db.session, moderators.scope(db.session, actor, query.site), query.search(),
+        cursor=query.cursor, limit=min(query.limit or rules.queue_page_size, rules.max_page_size),
+    )
+    return render_template("admin/search.html", page=page, form=form, statuses=STATUSES,
+                           site_choices=moderators.site_slugs(db.session, actor))
+
+
 # ---- bans, audit log, sites -----------------------------------------------------
 
 
@@ -345,9 +381,11 @@ def audit_page() -> str:
     return render_template("admin/audit.html", page=page, query=query)
 
 
-def _site_form(slug: str, state: moderation.SiteModeration | None = None) -> SiteSettingsForm:
-    form = SiteSettingsForm(prefix=f"site-{slug}")
+def _site_form(site: Site, state: moderation.SiteModeration | None = None) -> SiteSettingsForm:
+    form = SiteSettingsForm(prefix=f"site-{site.slug}")
     if state is not None and request.method == "GET":
+        form.name.data = site.name
+        form.origins.data = "\n".join(site.allowed_origins or [])
         form.premoderation.data = state.premoderation
         form.flag_threshold.data = state.flag_threshold
         # votes: what applies now, the service's default unless the site chose.
@@ -366,29 +404,29 @@ def sites_page() -> str:
         select(Site).where(Site.id.in_(actor.site_ids)).order_by(Site.slug)
     ).scalars():
         state = moderation.site_moderation(site, rules)
-        rows.append((site, state, _site_form(site.slug, state)))
+        rows.append((site, state, _site_form(site, state)))
     return render_template("admin/sites.html", rows=rows)
 
 
 @admin.post("/sites/<site_slug>")
 @login_required
 def update_site(site_slug: str) -> Response:
-    actor = _actor()
-    form = _site_form(site_slug)
-    if not form.validate_on_submit():
-        flash("Give a flag threshold from 0 to 1000.", "error")
-        return redirect(url_for(".sites_page"))
     try:
         site = sites.get_site(db.session, site_slug)
-        # votes: store a choice only when it differs from what applies now (the
-        # service's default stays in charge of a site that never chose).
-        wanted = bool(form.downvotes.data)
-        downvotes = None if wanted == downvotes_allowed(site, _settings().votes) else wanted
-        moderation.update_site_moderation(
-            db.session, actor, site, premoderation=bool(form.premoderation.data),
-            threshold=form.flag_threshold.data, note=form.note.data or None,
-            rules=_settings().moderation, now=_now(), downvotes=downvotes,
+        form = _site_form(site)
+        if not form.validate_on_submit():
+            flash("Give a name (200 characters at most) and a flag threshold from 0 to "
+                  "1000.", "error")
+            return redirect(url_for(".sites_page"))
+        origins = tuple((form.origins.data or "").split()) if form.origins.raw_data else None
+        changes = sites.SiteChanges(
+            name=form.name.data if form.name.raw_data else None, origins=origins,
+            premoderation=bool(form.premoderation.data),
+            flag_threshold=form.flag_threshold.data, downvotes=bool(form.downvotes.data),
+            note=form.note.data or None,
         )
+        sites.update_site(db.session, _actor(), site, changes, rules=_settings().moderation,
+                          votes=_settings().votes, now=_now())
         db.session.commit()
         flash(f"Settings of {site_slug} saved.", "success")
     except ApiError as error:

@@ -83,7 +83,7 @@ def _comment_base(base: str, site: Site) -> str:
     "first (feeds.article_entries). ETag; If-None-Match gets a 304.",
     query=FeedQuery,
     responses={200: None, 304: None},
-    media_type=feeds.ATOM_MIMETYPE,
+    streams={feeds.ATOM_MIMETYPE: {"type": "string"}},
     errors=(400, 404, 429),
     tags=("feeds",),
 )
@@ -117,7 +117,7 @@ def get_article_feed(site_slug: str) -> Response:
     "Atom feed (application/atom+xml) of a site's newest visible comments across its "
     "articles, newest first (feeds.site_entries). ETag; If-None-Match gets a 304.",
     responses={200: None, 304: None},
-    media_type=feeds.ATOM_MIMETYPE,
+    streams={feeds.ATOM_MIMETYPE: {"type": "string"}},
     errors=(404, 429),
     tags=("feeds",),
 )

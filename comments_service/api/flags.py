@@ -16,6 +16,7 @@ READER_TOKEN = HeaderParam(
     "X-Reader-Token",
     "A random id the widget keeps in localStorage: tells readers on one network apart, "
     "so each may flag a comment once.",
+    schema={"type": "string", "maxLength": flags.MAX_READER_TOKEN},
 )
 
 

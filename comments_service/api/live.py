@@ -8,9 +8,11 @@ touches the database while it waits: it only reads its broker subscription.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
+from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
@@ -19,7 +21,7 @@ from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import query_args
 from comments_service.clients import rate_key
-from comments_service.config import as_row_id
+from comments_service.config import ROW_ID_DIGITS, as_row_id
 from comments_service.errors import BadRequest, LiveOff, StreamsBusy, TooManyStreams
 from comments_service.extensions import db
 from comments_service.limits import limiter, read_limit
@@ -31,14 +33,31 @@ from comments_service.services import drafts
 from comments_service.services import live as live_rules
 
 LAST_EVENT_ID = HeaderParam(
-    "Last-Event-ID", "Sent by EventSource on reconnect; the same as `since`."
+    "Last-Event-ID", "Sent by EventSource on reconnect; the same as `since`.",
+    schema={"type": "string", "pattern": f"^{ROW_ID_DIGITS}$"},
 )
+# One event of the text/event-stream answer, as the OpenAPI document describes it.
+SSE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "description": "Server-Sent Events (without poll=1): `retry`, then `comment` events "
+    "(data: the comment as JSON; id: the marker to resume from), one `ready` event, and "
+    "`: heartbeat` comments while idle.",
+    "properties": {
+        "event": {"type": "string", "enum": ["comment", "ready"]},
+        "data": {"type": "string"},
+        "id": {"type": "string", "pattern": r"^[0-9]+$"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
 # How soon an EventSource reconnects after the server ended the stream (ms).
 RECONNECT_MS = 2000
 
 
 def _since(query: LiveQuery) -> int | None:
     header = request.headers.get(LAST_EVENT_ID.name)
+    # Checked even when `since` wins: a header the document refuses is refused here too.
+    if header is not None and not re.fullmatch(ROW_ID_DIGITS, header):
+        raise BadRequest(fields={LAST_EVENT_ID.name: "Send the id of an event you got."})
     if header is None or query.since is not None:
         return query.since
     since = as_row_id(header)
@@ -116,6 +135,7 @@ def _wait_for_news(runtime: live.LiveRuntime, subscription: Subscription,
     responses={200: LiveEventsOut},
     errors=(400, 404, 429, 503),
     tags=("threads",),
+    streams={"text/event-stream": SSE_EVENT},
 )
 def thread_events(site_slug: str) -> Response:
     runtime = live.runtime()

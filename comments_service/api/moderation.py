@@ -21,6 +21,7 @@ from comments_service.api.parsing import json_body, query_args
 from comments_service.auth import bearer_token
 from comments_service.errors import Unauthorized
 from comments_service.extensions import db
+from comments_service.models import Site
 from comments_service.schemas.moderation import (
     ActionIn,
     ActionOut,
@@ -36,11 +37,14 @@ from comments_service.schemas.moderation import (
     ModCommentOut,
     QueueOut,
     QueueQuery,
+    SearchQuery,
+    SiteIn,
     SiteModerationIn,
     SiteModerationOut,
+    SiteOut,
     ThreadActionOut,
 )
-from comments_service.services import audit, bans, moderation, moderators, queue
+from comments_service.services import audit, bans, moderation, moderators, queue, search, sites
 from comments_service.services.moderation import CommentAction
 from comments_service.services.moderators import Actor
 from comments_service.services.thread_moderation import ThreadAction, moderate_thread
@@ -204,6 +208,24 @@ for _thread_action_name in ThreadAction:
                       _thread_action(_thread_action_name))
 
 
+@moderation_api.get("/search")
+@documented(
+    "Search all comments of your sites, whatever their status: words in the body, author "
+    "name, article, status, date range; newest first.",
+    query=SearchQuery, headers=(AUTHORIZATION,), responses={200: QueueOut},
+    errors=(400, 401, 403, 404), tags=TAGS,
+)
+def get_search() -> Response:
+    actor = _actor()
+    query = query_args(SearchQuery)
+    page = search.search_comments(
+        db.session, moderators.scope(db.session, actor, query.site), query.search(),
+        cursor=query.cursor,
+        limit=_page_limit(query.limit, context.settings().moderation.queue_page_size),
+    )
+    return jsonify(QueueOut.dump(page))
+
+
 @moderation_api.get("/sites/<site_slug>/settings")
 @documented("A site's moderation settings.", headers=(AUTHORIZATION,),
             responses={200: SiteModerationOut}, errors=(401, 403, 404), tags=TAGS)
@@ -222,16 +244,52 @@ def get_site_settings(site_slug: str) -> Response:
             responses={200: SiteModerationOut}, errors=(400, 401, 403, 404, 415, 422),
             tags=TAGS)
 def update_site_settings(site_slug: str) -> Response:
-    actor = _actor()
     payload = json_body(SiteModerationIn)
+    site = _update_site(site_slug, sites.SiteChanges(**payload.model_dump()))
+    return jsonify(SiteModerationOut.dump(
+        moderation.site_moderation(site, context.settings().moderation)))
+
+
+def _update_site(site_slug: str, changes: sites.SiteChanges) -> Site:
+    actor = _actor()
     site = context.site(site_slug)
-    state = moderation.update_site_moderation(
-        db.session, actor, site, premoderation=payload.premoderation,
-        threshold=payload.flag_threshold, note=payload.note,
-        rules=context.settings().moderation, now=context.now(), downvotes=payload.downvotes,
-    )
+    settings = context.settings()
+    sites.update_site(db.session, actor, site, changes, rules=settings.moderation,
+                      votes=settings.votes, now=context.now())
     db.session.commit()
-    return jsonify(SiteModerationOut.dump(state))
+    return site
+
+
+def _site_out(site: Site) -> Response:
+    state = moderation.site_moderation(site, context.settings().moderation)
+    return jsonify(SiteOut.dump({
+        "slug": site.slug, "name": site.name, "origins": list(site.allowed_origins or []),
+        "premoderation": state.premoderation, "flag_threshold": state.flag_threshold,
+        "downvotes": state.downvotes,
+    }))
+
+
+@moderation_api.get("/sites/<site_slug>")
+@documented("A site: its name, allowed origins and moderation settings.",
+            headers=(AUTHORIZATION,), responses={200: SiteOut}, errors=(401, 403, 404),
+            tags=TAGS)
+def get_site(site_slug: str) -> Response:
+    site = context.site(site_slug)
+    _actor().require_site(site.id)
+    return _site_out(site)
+
+
+@moderation_api.patch("/sites/<site_slug>")
+@documented("Edit a site: rename it, replace its allowed origins, and/or change its "
+            "moderation settings (audited as site_settings).",
+            body=SiteIn, headers=(AUTHORIZATION,), responses={200: SiteOut},
+            errors=(400, 401, 403, 404, 415, 422), tags=TAGS)
+def update_site(site_slug: str) -> Response:
+    payload = json_body(SiteIn)
+    values = payload.model_dump()
+    if values["origins"] is not None:
+        values["origins"] = tuple(values["origins"])
+    return _site_out(_update_site(site_slug, sites.SiteChanges(**values)))
 
 
 @moderation_api.post("/comments/<int:comment_id>/ban")

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from comments_service.api import api
+from comments_service.api.openapi_bounds import apply_settings_bounds
+from comments_service.config import MAX_ROW_ID
 from comments_service.schemas import ErrorOut
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,6 +35,8 @@ class HeaderParam:
     name: str
     description: str
     required: bool = False
+    # The JSON Schema of the value, when narrower than any string.
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,10 @@ class Operation:
     headers: tuple[HeaderParam, ...] = ()
     errors: tuple[int, ...] = ()
     tags: tuple[str, ...] = field(default_factory=tuple)
-    # A 200 that is not JSON (an Atom feed): its media type, the body a string.
-    media_type: str | None = None
+    # Other media types of the 2xx answer than JSON: media type -> schema of one item
+    # (for text/event-stream, of one event: its event, data, id and retry fields; for
+    # an Atom feed, a string).
+    streams: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def documented(
@@ -57,13 +63,13 @@ def documented(
     headers: tuple[HeaderParam, ...] = (),
     errors: tuple[int, ...] = (),
     tags: tuple[str, ...] = (),
-    media_type: str | None = None,
+    streams: dict[str, dict[str, Any]] | None = None,
 ) -> Callable[[F], F]:
     """Attach an operation's description to a view function."""
 
     def decorate(view: F) -> F:
         view.__openapi__ = Operation(  # type: ignore[attr-defined]
-            summary, responses, query, body, headers, errors, tags, media_type
+            summary, responses, query, body, headers, errors, tags, streams or {}
         )
         return view
 
@@ -80,6 +86,7 @@ _ERROR_TEXT = {
          "flagged, action does not apply, notifications off, duplicate comment, deleted "
          "comment, this address's votes on the comment used up).",
     413: "Request body too large.",
+    414: "URL longer than [server] max_url_bytes (any operation).",
     415: "Body is not application/json.",
     422: "Fields failed validation (see error.fields), or the comment was refused as "
     "spam (spam_rejected).",
@@ -93,10 +100,12 @@ def _openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params: list[dict[str, Any]] = []
 
     def replace(match: re.Match[str]) -> str:
-        kind = {"int": "integer"}.get(match.group("conv") or "", "string")
+        schema: dict[str, Any] = {"type": "string"}
+        if match.group("conv") == "int":
+            # app.RowIdConverter: ids of rows; any other number is an unknown URL (404).
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
         params.append(
-            {"name": match.group("name"), "in": "path", "required": True,
-             "schema": {"type": kind}}
+            {"name": match.group("name"), "in": "path", "required": True, "schema": schema}
         )
         return "{" + match.group("name") + "}"
 
@@ -149,6 +158,9 @@ def build_document(app: Flask) -> dict[str, Any]:
         [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
     )
     schemas: dict[str, Any] = top.get("$defs", {})
+    settings = app.extensions.get("comments_settings")
+    if settings is not None:
+        apply_settings_bounds(schemas, settings)
 
     paths: dict[str, dict[str, Any]] = {}
     for rule, method, op in operations:
@@ -157,7 +169,7 @@ def build_document(app: Flask) -> dict[str, Any]:
             params += _query_params(op.query, schemas)
         params += [
             {"name": h.name, "in": "header", "required": h.required,
-             "description": h.description, "schema": {"type": "string"}}
+             "description": h.description, "schema": dict(h.schema)}
             for h in op.headers
         ]
         responses: dict[str, Any] = {}
@@ -169,10 +181,11 @@ def build_document(app: Flask) -> dict[str, Any]:
                         "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
                     }
                 }
-            elif status == 200 and op.media_type is not None:
-                entry["content"] = {op.media_type: {"schema": {"type": "string"}}}
+            if status < 300 and op.streams:
+                entry.setdefault("content", {}).update(
+                    {media: {"schema": schema} for media, schema in op.streams.items()})
             responses[str(status)] = entry
-        for status in op.errors:
+        for status in (*op.errors, 414):
             responses[str(status)] = {
                 "description": _ERROR_TEXT[status],
                 "content": {"application/json": {

@@ -25,6 +25,8 @@ VOTER_TOKEN = HeaderParam(
     "The random id the widget keeps in localStorage (16-256 letters, digits, '-', '_', "
     "'.', '~'): one vote per reader per comment. Stored only as a keyed hash.",
     required=True,
+    schema={"type": "string", "pattern": (
+        rf"^[A-Za-z0-9_.~-]{{{votes.MIN_READER_TOKEN},{votes.MAX_READER_TOKEN}}}$")},
 )
 NO_STORE = {"Cache-Control": "no-store"}
 # Casting and undoing share one budget: a vote toggled back and forth counts every time.

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from comments_service import web
 from comments_service.app import create_app
 from comments_service.config import ConfigError, Settings, load_settings, replace_section
-from comments_service.errors import ApiError, ValidationFailed
+from comments_service.errors import ApiError, SiteNotFound, ValidationFailed
 from comments_service.extensions import db
 from comments_service.models import Site
 from comments_service.services import outbox, sites, webhooks
@@ -31,6 +31,11 @@ def _app(settings: Settings | None = None, *, with_worker: bool = False) -> Flas
         return create_app(settings)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _fail(exc: ValidationFailed) -> click.ClickException:
+    """A service's refusal as the command's error: each field with its message."""
+    return click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
 
 
 def migrate_database(app: Flask) -> None:
@@ -90,6 +95,8 @@ def serve(host: str | None, port: int | None, workers: int | None, no_migrate: b
             self.cfg.set("threads", settings.server.threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", "-")
+            # gunicorn's own ceiling (1 MiB): [server] max_url_bytes answers first, as JSON.
+            self.cfg.set("limit_request_line", 0)
 
         def load(self) -> Flask:
             # Built in each gunicorn worker, after the fork: its own connection pool
@@ -136,6 +143,47 @@ def create_site(slug: str, name: str, origins: tuple[str, ...]) -> None:
         db.session.commit()
         origins_text = ", ".join(site.allowed_origins) or "-"
         click.echo(f"site {site.slug} created; origins: {origins_text}")
+
+
+@main.command("update-site")
+@click.argument("slug")
+@click.option("--name", default=None, help="New display name.")
+@click.option("--origin", "origins", multiple=True,
+              help="Replace the allowed origins with these (repeatable).")
+@click.option("--add-origin", "added", multiple=True, help="Allow one more origin (repeatable).")
+@click.option("--remove-origin", "removed", multiple=True, help="Stop allowing an origin.")
+@click.option("--premoderation/--no-premoderation", default=None,
+              help="Hold every new comment for approval.")
+@click.option("--flag-threshold", type=int, default=None,
+              help="Readers' flags that hide a comment (0: never).")
+@click.option("--downvotes/--no-downvotes", default=None, help="Take down votes.")
+@click.option("--note", default=None, help="Why; kept in the audit log.")
+def update_site(slug: str, name: str | None, origins: tuple[str, ...], added: tuple[str, ...],
+                removed: tuple[str, ...], premoderation: bool | None,
+                flag_threshold: int | None, downvotes: bool | None, note: str | None) -> None:
+    """Edit a site: its name, allowed origins and moderation settings (audited as 'cli')."""
+    app = _app()
+    settings: Settings = app.extensions["comments_settings"]
+    with app.app_context():
+        try:
+            site = sites.get_site(db.session, slug)
+            wanted = list(origins) if origins else list(site.allowed_origins or [])
+            gone = {sites.normalize_origin(origin) or origin for origin in removed}
+            wanted = [o for o in wanted if (sites.normalize_origin(o) or o) not in gone]
+            changes = sites.SiteChanges(
+                name=name, origins=(*wanted, *added) if origins or added or removed else None,
+                premoderation=premoderation, flag_threshold=flag_threshold,
+                downvotes=downvotes, note=note)
+            sites.update_site(db.session, sites.console_actor(site), site, changes,
+                              rules=settings.moderation, votes=settings.votes,
+                              now=datetime.now(UTC))
+        except ValidationFailed as exc:
+            raise _fail(exc) from exc
+        except SiteNotFound as exc:
+            raise click.ClickException(f"no site {slug!r}") from exc
+        db.session.commit()
+        click.echo(f"site {site.slug} ({site.name}); origins: "
+                   f"{', '.join(site.allowed_origins) or '-'}; settings: {site.settings or {}}")
 
 
 @main.command("list-sites")

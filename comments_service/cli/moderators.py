@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from comments_service.cli import _app, main
+from comments_service.cli import _app, _fail, main
 from comments_service.config import Settings
 from comments_service.errors import ValidationFailed
 from comments_service.extensions import db
@@ -24,10 +24,6 @@ def _read_password(password_stdin: bool, settings: Settings) -> str:
             f"use at least {settings.moderation.min_password_chars} characters"
         )
     return password
-
-
-def _fail(exc: ValidationFailed) -> click.ClickException:
-    return click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
 
 
 @main.group()

@@ -32,6 +32,23 @@ MAX_ROW_ID = 2**31 - 1
 """The largest id a row can have (32-bit columns): a larger id in a URL or body is unknown."""
 
 
+def digits_up_to(bound: int) -> str:
+    """A regex matching exactly the decimal numbers 0..bound (no sign, no leading zeros)."""
+    text = str(bound)
+    choices = [f"[1-9][0-9]{{0,{len(text) - 2}}}" if len(text) > 1 else "", "0"]
+    for i, digit in enumerate(text):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            rest = len(text) - i - 1
+            choices.append(f"{text[:i]}[{low}-{int(digit) - 1}][0-9]{{{rest}}}")
+    choices.append(text)
+    return "(?:" + "|".join(c for c in choices if c) + ")"
+
+
+# The decimal numbers 0..MAX_ROW_ID: the id converter of every route, headers that carry ids.
+ROW_ID_DIGITS = digits_up_to(MAX_ROW_ID)
+
+
 def as_row_id(text: str) -> int | None:
     """`text` as an id no larger than MAX_ROW_ID (0 included, a marker below every row), or
     None when it is not plain ASCII digits in that range."""
@@ -60,6 +77,7 @@ class ServerSettings:
     public_url: str
     environment: str
     trusted_proxy_hops: int
+    max_url_bytes: int
 
 
 @dataclass(frozen=True)
@@ -206,6 +224,7 @@ class NotificationSettings:
     moderator_addresses: tuple[str, ...]
     confirmation_resend_seconds: int
     confirmation_max_age_seconds: int
+    moderation_link_max_age_seconds: int
     max_attempts: int
     retry_base_seconds: int
     retry_max_seconds: int

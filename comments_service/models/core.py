@@ -180,6 +180,8 @@ class Comment(db.Model):
         # (services/spam.py) looks them up in one query.
         Index("ix_comments_client_recent", "client_hash", "created_at"),
         Index("ix_comments_email_recent", "author_email", "created_at"),
+        # Moderators' search (services/search.py): newest first by keyset, date ranges.
+        Index("ix_comments_created_id", "created_at", "id"),
         NEVER_REUSED_IDS,
     )
 

@@ -140,3 +140,18 @@ class AuditEntry(db.Model):
     status_after: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ModerationLinkUse(db.Model):
+    """An approve / hide link of a moderator notice that was used: each works once.
+
+    Keyed by the link's random nonce (notify/tokens.py); the comment by plain id,
+    so the record outlives a purged comment.
+    """
+
+    __tablename__ = "moderation_link_uses"
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -289,8 +289,11 @@ def compose_moderator_notice(
     reason: str,
     outbox_id: int,
     now: datetime,
+    approve_url: str,
+    hide_url: str,
 ) -> EmailMessage:
-    """Tells a moderator a comment is pending approval or was flagged."""
+    """Tells a moderator a comment is pending approval or was flagged, with signed,
+    single-use links to approve or hide it (each opens a confirmation page)."""
     author = header_text(ctx.author_name, NAME_CHARS) or "Someone"
     title = header_text(ctx.thread_title or ctx.article_key, SUBJECT_CHARS)
     what = "waits for approval" if reason == "pending" else "was flagged"
@@ -304,6 +307,8 @@ def compose_moderator_notice(
         "text": quoted_text(ctx.body_html),
         "comment_url": comment_link(ctx),
         "comment_id": ctx.comment_id,
+        "approve_url": approve_url,
+        "hide_url": hide_url,
     })
     return message
 

@@ -128,3 +128,50 @@ def read_reader_data_token(secret: str, token: str, max_age_seconds: int) -> Rea
 
 def reader_data_url(base_url: str, secret: str, claim: ReaderDataClaim) -> str:
     return f"{base_url.rstrip('/')}{READER_DATA_PATH}{reader_data_token(secret, claim)}"
+
+
+# ---- a moderator notice's approve / hide links (notify/moderation_pages.py) ----------
+
+MODERATION_SALT = "comments_service.notify.moderate"
+MODERATION_PATH = "/notify/moderate/"
+MODERATION_ACTIONS = ("approve", "hide")
+
+
+@dataclass(frozen=True)
+class ModerationClaim:
+    """What a valid moderation link vouches for: this action on this comment, sent in
+    this outbox row's notice; the nonce makes each link single-use."""
+
+    comment_id: int
+    action: str
+    outbox_id: int
+    nonce: str
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def moderation_token(secret: str, claim: ModerationClaim) -> str:
+    return URLSafeTimedSerializer(secret, salt=MODERATION_SALT).dumps(
+        {"c": claim.comment_id, "a": claim.action, "o": claim.outbox_id, "n": claim.nonce}
+    )
+
+
+def read_moderation_token(secret: str, token: str, max_age_seconds: int) -> ModerationClaim:
+    """The claim of a moderation link. Raises InvalidToken (is_expired when too old)."""
+    data = _loads_timed(secret, MODERATION_SALT, token, max_age_seconds)
+    if not isinstance(data, dict):
+        raise InvalidToken()
+    comment_id, action, outbox_id, nonce = data.get("c"), data.get("a"), data.get("o"), \
+        data.get("n")
+    if not _positive_int(comment_id) or not _positive_int(outbox_id):
+        raise InvalidToken()
+    if action not in MODERATION_ACTIONS or not isinstance(nonce, str) \
+            or not _NONCE.match(nonce):
+        raise InvalidToken()
+    return ModerationClaim(comment_id, action, outbox_id, nonce)  # type: ignore[arg-type]
+
+
+def moderation_url(base_url: str, secret: str, claim: ModerationClaim) -> str:
+    return f"{base_url.rstrip('/')}{MODERATION_PATH}{moderation_token(secret, claim)}"

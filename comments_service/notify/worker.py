@@ -15,6 +15,7 @@ the same Message-ID / delivery id: at-least-once, with a key to drop repeats.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -168,8 +169,11 @@ class OutboxWorker:
         if ctx is None:
             return Cancelled("the comment no longer exists")
         if kind == OutboxKind.MODERATOR.value:
+            approve, hide = (self._moderation_url(ctx.comment_id, action, message.id)
+                             for action in ("approve", "hide"))
             return mail.compose_moderator_notice(
-                self.identity, ctx, message.recipient, str(payload["reason"]), message.id, now
+                self.identity, ctx, message.recipient, str(payload["reason"]), message.id, now,
+                approve_url=approve, hide_url=hide,
             )
         if not ctx.is_visible:
             return Cancelled("the comment is no longer visible")
@@ -194,6 +198,11 @@ class OutboxWorker:
                 self.identity, ctx, message.recipient, str(payload["reason"]), unsubscribe, now
             )
         raise mail.UnsendableMessage(f"unknown outbox kind {kind!r}")
+
+    def _moderation_url(self, comment_id: int, action: str, outbox_id: int) -> str:
+        """A fresh single-use link (its own nonce) to take `action` on the comment."""
+        claim = tokens.ModerationClaim(comment_id, action, outbox_id, secrets.token_hex(16))
+        return tokens.moderation_url(self.identity.base_url, self.secret, claim)
 
     def _prepare_confirmation(
         self, session: Session, message: ClaimedMessage, now: datetime

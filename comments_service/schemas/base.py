@@ -5,15 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from comments_service.config import (
     MAX_ROW_ID,
 )
 
+
+def _whole_number(value: Any) -> Any:
+    """3.0 as 3: JSON does not tell them apart, and JSON Schema calls both integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Integer fields of requests: whole floats pass (strict parsing refuses them). The
+# validator comes last so the bounds stay on the integer and in the JSON Schema.
+WholeNumber = BeforeValidator(_whole_number)
 # Row ids are 32-bit integers in the schema (PostgreSQL int4): a larger number can name
 # no row, and must be refused as a bad field rather than reach the database.
-RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID), WholeNumber]
 
 
 class StrictModel(BaseModel):

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from comments_service.schemas.base import StrictModel
 
 
 class NewFlag(StrictModel):
     """A reader's report of a comment to the site's moderators."""
+
+    # The document says what services/flags.py checks: "other" needs a text.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},
+        "then": {"required": ["text"],
+                 "properties": {"text": {"type": "string", "pattern": r"\S"}}},
+    })
 
     reason: Literal["spam", "abuse", "off_topic", "other"]
     text: str | None = Field(None, description="What is wrong; required for reason "

@@ -8,12 +8,22 @@ service's dataclass itself (schemas/base.py OutModel.dump): one definition per s
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, AwareDatetime, BeforeValidator, ConfigDict, Field
 
-from comments_service.config import MAX_BAN_SECONDS, MAX_FLAG_THRESHOLD
-from comments_service.schemas.base import ErrorDetail, IsoTime, OutModel, RowId, StrictModel
+from comments_service.config import MAX_BAN_SECONDS, MAX_FLAG_THRESHOLD, digits_up_to
+from comments_service.models import CommentStatus
+from comments_service.schemas.base import (
+    ErrorDetail,
+    IsoTime,
+    OutModel,
+    RowId,
+    StrictModel,
+    WholeNumber,
+)
+from comments_service.services.search import CommentSearch
 
 CommentActionName = Literal["approve", "hide", "restore", "delete", "purge", "pin", "unpin"]
 
@@ -30,10 +40,48 @@ class QueueQuery(StrictModel):
     limit: int | None = Field(None, ge=1)
 
 
+def _iso_datetime(value: Any) -> Any:
+    """ISO 8601 / RFC 3339 text only: pydantic alone would read "0.5" as a Unix time."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.upper())
+        except ValueError:
+            raise ValueError("Give an ISO 8601 date and time with its zone, e.g. "
+                             "2026-12-01T00:00:00Z.") from None
+    return value
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
+
+
+class SearchQuery(StrictModel):
+    """Moderators' search over all comments of their sites (services/search.py)."""
+
+    site: str | None = Field(None, description="One of your sites; all of them if omitted.")
+    text: str | None = Field(None, max_length=200, description="Words in the body "
+                             "(case-insensitive, anywhere).")
+    author: str | None = Field(None, max_length=200, description="Part of the author's name.")
+    article: str | None = Field(None, max_length=512, description="The article's key.")
+    status: CommentStatus | None = None
+    since: IsoDatetime | None = Field(None, description="Posted at or after (ISO 8601).")
+    until: IsoDatetime | None = Field(None, description="Posted before (ISO 8601).")
+    cursor: str | None = Field(None, description="next_cursor of the previous page.")
+    limit: int | None = Field(None, ge=1)
+
+    def search(self) -> CommentSearch:
+        """The service's search from the parsed query (blank filters are no filter)."""
+        return CommentSearch(
+            text=(self.text or "").strip() or None, author=(self.author or "").strip() or None,
+            article=self.article or None, status=self.status.value if self.status else None,
+            since=self.since, until=self.until,
+        )
+
+
 class AuditQuery(StrictModel):
     site: str | None = Field(None, description="One of your sites; all of them if omitted.")
     comment_id: RowId | None = Field(None, description="Only entries about this comment.")
-    cursor: str | None = None
+    cursor: str | None = Field(None, pattern=r"^[0-9]{1,18}$",
+                               description="next_cursor of the previous page.")
     limit: int | None = Field(None, ge=1)
 
 
@@ -52,23 +100,42 @@ class BulkActionIn(StrictModel):
 
 
 class BanIn(StrictModel):
+    # services/bans.py bans by email, by address, or both: never by neither.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"by_email": {"const": True}}, "required": ["by_email"]},
+        {"properties": {"by_address": {"const": True}}, "required": ["by_address"]},
+    ]})
+
     by_email: bool = Field(False, description="Ban the comment author's email address.")
     by_address: bool = Field(False, description="Ban the comment author's network.")
-    duration_seconds: int | None = Field(
-        None, ge=1, le=MAX_BAN_SECONDS, description="Until lifted if omitted."
-    )
+    duration_seconds: Annotated[int, Field(ge=1, le=MAX_BAN_SECONDS), WholeNumber] | None = (
+        Field(None, description="Until lifted if omitted."))
     note: str | None = None
 
 
 class SiteModerationIn(StrictModel):
     premoderation: bool | None = Field(None, description="Hold every new comment for approval.")
-    flag_threshold: int | None = Field(
-        None, ge=0, le=MAX_FLAG_THRESHOLD,
-        description="Readers' flags that hide a comment; 0: never.",
-    )
+    flag_threshold: Annotated[int, Field(ge=0, le=MAX_FLAG_THRESHOLD), WholeNumber] | None = (
+        Field(None, description="Readers' flags that hide a comment; 0: never."))
     downvotes: bool | None = Field(None, description="Take down votes on comments, not "
                                    "only up votes.")
     note: str | None = None
+
+
+# scheme://host[:port], as services/sites.normalize_origin takes it (ASCII host names:
+# browsers send international names in punycode).
+ORIGIN_PATTERN = (r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+"
+                  rf"(:{digits_up_to(65535)})?/?$")
+
+
+class SiteIn(SiteModerationIn):
+    """An edit of a site: what is left out stays as it is."""
+
+    name: str | None = Field(None, min_length=1, max_length=200, pattern=r"\S",
+                             description="The name moderators and emails show.")
+    origins: list[Annotated[str, Field(pattern=ORIGIN_PATTERN)]] | None = Field(
+        None, max_length=100, description="Replaces the allowed origins: the pages "
+        "at these scheme://host[:port] may post (no path).")
 
 
 # ---- responses ------------------------------------------------------------
@@ -158,6 +225,16 @@ class ThreadActionOut(OutModel):
 
 class SiteModerationOut(OutModel):
     site: str
+    premoderation: bool
+    flag_threshold: int
+    downvotes: bool | None = Field(description="Down votes taken; null: the service's "
+                                   "default (votes.downvotes).")
+
+
+class SiteOut(OutModel):
+    slug: str
+    name: str
+    origins: list[str]
     premoderation: bool
     flag_threshold: int
     downvotes: bool | None = Field(description="Down votes taken; null: the service's "

@@ -3,7 +3,7 @@
 Status changes and their counters live in services/status.py (``change_status``,
 ``remove_comment``, ``touch_thread``, importable from here too). Every action a
 moderator takes goes through ``moderate_comment`` /
-``thread_moderation.moderate_thread`` / ``update_site_moderation``, which check the
+``thread_moderation.moderate_thread`` (and ``sites.update_site``), which check the
 actor's site, apply the change and write the audit entry in the same transaction.
 Services flush; the caller commits.
 """
@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from comments_service.config import MAX_FLAG_THRESHOLD, ModerationSettings
+from comments_service.config import ModerationSettings
 from comments_service.errors import (
     ActionNotAllowed,
     ApiError,
@@ -351,47 +351,3 @@ def site_moderation(site: Site, rules: ModerationSettings) -> SiteModeration:
         flag_threshold=flag_threshold(site, rules),
         downvotes=(site.settings or {}).get("downvotes"),
     )
-
-
-def update_site_moderation(
-    session: Session,
-    actor: Actor,
-    site: Site,
-    *,
-    premoderation: bool | None,
-    threshold: int | None,
-    note: str | None,
-    rules: ModerationSettings,
-    now: datetime,
-    downvotes: bool | None = None,
-) -> SiteModeration:
-    """Switch pre-moderation for the whole site, set its flag threshold, take down votes.
-
-    Records what changed. Raises NotYourSite and ValidationFailed (threshold
-    outside 0..1000, long note).
-    """
-    actor.require_site(site.id)
-    note = clean_note(note, rules)
-    if threshold is not None and not 0 <= threshold <= MAX_FLAG_THRESHOLD:
-        raise ValidationFailed(
-            fields={"flag_threshold": f"Use 0 (never) to {MAX_FLAG_THRESHOLD}."}
-        )
-    settings = dict(site.settings or {})
-    changes = []
-    if premoderation is not None and bool(settings.get("premoderation")) != premoderation:
-        settings["premoderation"] = premoderation
-        changes.append(f"premoderation {'on' if premoderation else 'off'}")
-    if threshold is not None and flag_threshold(site, rules) != threshold:
-        settings["flag_threshold"] = threshold
-        changes.append(f"flag_threshold {threshold}")
-    if downvotes is not None and settings.get("downvotes") != downvotes:
-        settings["downvotes"] = downvotes
-        changes.append(f"downvotes {'on' if downvotes else 'off'}")
-    if changes:
-        # A new dict, so the JSON column sees the change.
-        site.settings = settings
-        session.flush()
-        summary = "; ".join(changes)
-        audit.record(session, actor, site.id, "site_settings", now,
-                     note=f"{summary} ({note})" if note else summary)
-    return site_moderation(site, rules)

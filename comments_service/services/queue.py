@@ -93,7 +93,7 @@ class QueuePage:
 _Parent = aliased(Comment, name="parent")
 
 
-def _base_query() -> Select[Any]:
+def base_query() -> Select[Any]:
     return (
         select(Comment, Thread, Site.slug, _Parent.id, _Parent.author_name,
                _Parent.body_html, _Parent.status)
@@ -103,7 +103,7 @@ def _base_query() -> Select[Any]:
     )
 
 
-def _item(row: Any) -> QueueItem:
+def queue_item(row: Any) -> QueueItem:
     comment, thread, slug, parent_id, parent_author, parent_html, parent_status = row
     return QueueItem(
         id=comment.id,
@@ -132,7 +132,7 @@ def _item(row: Any) -> QueueItem:
     )
 
 
-def _attach_flags(session: Session, items: list[QueueItem], *, open_only: bool) -> None:
+def attach_flags(session: Session, items: list[QueueItem], *, open_only: bool) -> None:
     if not items:
         return
     by_id = {item.id: item for item in items}
@@ -179,7 +179,7 @@ def read_queue(
     "all" is what needs a decision: pending comments and flagged ones not
     deleted. Each item carries its open flags. Two queries. Raises InvalidCursor.
     """
-    query = _base_query().where(Thread.site_id.in_(site_ids), _state_filter(state))
+    query = base_query().where(Thread.site_id.in_(site_ids), _state_filter(state))
     if sort == "flags":
         if cursor:
             query = query.where(
@@ -191,8 +191,8 @@ def read_queue(
             query = query.where(Comment.id < _parse_cursor(sort, cursor)[0])
         query = query.order_by(Comment.id.desc())
     rows = session.execute(query.limit(limit + 1)).all()
-    items = [_item(row) for row in rows[:limit]]
-    _attach_flags(session, items, open_only=True)
+    items = [queue_item(row) for row in rows[:limit]]
+    attach_flags(session, items, open_only=True)
     next_cursor = None
     if len(rows) > limit and items:
         last = items[-1]
@@ -205,12 +205,12 @@ def read_item(session: Session, actor: Actor, comment_id: int) -> QueueItem:
 
     Raises CommentNotFound and NotYourSite.
     """
-    row = session.execute(_base_query().where(Comment.id == comment_id)).one_or_none()
+    row = session.execute(base_query().where(Comment.id == comment_id)).one_or_none()
     if row is None:
         raise CommentNotFound()
     actor.require_site(row[1].site_id)
-    item = _item(row)
-    _attach_flags(session, [item], open_only=False)
+    item = queue_item(row)
+    attach_flags(session, [item], open_only=False)
     return item
 
 

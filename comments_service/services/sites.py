@@ -6,17 +6,24 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from comments_service.config import ModerationSettings, VoteSettings
 from comments_service.errors import SiteNotFound, ValidationFailed
 from comments_service.models import Site
+from comments_service.services import audit
+from comments_service.services.moderation import clean_note, flag_threshold
+from comments_service.services.moderators import Actor
+from comments_service.services.votes import downvotes_allowed
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST = re.compile(r"^[a-z0-9.-]+$")
 
 
 def normalize_origin(origin: str) -> str | None:
@@ -34,6 +41,8 @@ def normalize_origin(origin: str) -> str | None:
     host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"
+    elif not _HOST.match(host):
+        return None  # browsers send international names as punycode, never raw
     if port is None or port == _DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{port}"
@@ -100,7 +109,9 @@ def _clean_origins(origins: Iterable[str]) -> list[str]:
     for origin in origins:
         normalized = normalize_origin(origin)
         if normalized is None:
-            raise ValidationFailed(fields={"origins": f"not an http(s) origin: {origin!r}"})
+            raise ValidationFailed(fields={"origins": (
+                f"not an http(s) origin: {origin!r}. Use scheme://host[:port] with no path, "
+                "query or user name, e.g. https://blog.example")})
         if normalized not in clean:
             clean.append(normalized)
     return clean
@@ -125,6 +136,100 @@ def set_origins(session: Session, site: Site, origins: Iterable[str]) -> Site:
     """Replace a site's allowed origins. Raises ValidationFailed for a bad origin."""
     site.allowed_origins = _clean_origins(origins)
     session.flush()
+    return site
+
+
+MAX_SITE_NAME = 200  # the column's length (models.Site.name)
+MAX_FLAG_THRESHOLD = 1000
+
+
+@dataclass(frozen=True)
+class SiteChanges:
+    """An edit of a site: None leaves that part as it is."""
+
+    name: str | None = None
+    origins: tuple[str, ...] | None = None
+    premoderation: bool | None = None
+    flag_threshold: int | None = None
+    downvotes: bool | None = None
+    note: str | None = None
+
+
+def console_actor(site: Site) -> Actor:
+    """Whoever runs `comments-service` on the server: may edit this site; audited as 'cli'."""
+    return Actor(moderator_id=None, name="cli", site_ids=frozenset({site.id}))
+
+
+def _settings_changes(
+    site: Site, changes: SiteChanges, rules: ModerationSettings, votes: VoteSettings
+) -> tuple[dict[str, object], list[str]]:
+    """The site's new settings and what changed in words.
+
+    The one rule for every path (admin page, API, CLI): a switch is stored only when
+    it differs from what applies now, so a site that never chose keeps following
+    the service's defaults ([moderation] flag_threshold, [votes] downvotes).
+    """
+    threshold = changes.flag_threshold
+    if threshold is not None and not 0 <= threshold <= MAX_FLAG_THRESHOLD:
+        raise ValidationFailed(
+            fields={"flag_threshold": f"Use 0 (never) to {MAX_FLAG_THRESHOLD}."})
+    settings = dict(site.settings or {})
+    words: list[str] = []
+    wanted = changes.premoderation
+    if wanted is not None and bool(settings.get("premoderation")) != wanted:
+        settings["premoderation"] = wanted
+        words.append(f"premoderation {'on' if wanted else 'off'}")
+    if threshold is not None and flag_threshold(site, rules) != threshold:
+        settings["flag_threshold"] = threshold
+        words.append(f"flag_threshold {threshold}")
+    wanted = changes.downvotes
+    if wanted is not None and downvotes_allowed(site, votes) != wanted:
+        settings["downvotes"] = wanted
+        words.append(f"downvotes {'on' if wanted else 'off'}")
+    return settings, words
+
+
+def update_site(
+    session: Session,
+    actor: Actor,
+    site: Site,
+    changes: SiteChanges,
+    *,
+    rules: ModerationSettings,
+    votes: VoteSettings,
+    now: datetime,
+) -> Site:
+    """Change a site's name, allowed origins and moderation switches; audited.
+
+    Everything is checked before anything changes; one audit entry names what
+    changed (none when nothing did). Raises NotYourSite, and ValidationFailed for
+    a blank or long name, a bad origin, a threshold outside 0..1000, a long note.
+    """
+    actor.require_site(site.id)
+    note = clean_note(changes.note, rules)
+    fields: dict[str, str] = {}
+    name = changes.name.strip() if changes.name is not None else None
+    if name is not None and not 1 <= len(name) <= MAX_SITE_NAME:
+        fields["name"] = f"Give a name of 1 to {MAX_SITE_NAME} characters."
+    if fields:
+        raise ValidationFailed(fields=fields)
+    origins = _clean_origins(changes.origins) if changes.origins is not None else None
+    settings, switched = _settings_changes(site, changes, rules, votes)
+    words: list[str] = []
+    if name is not None and name != site.name:
+        site.name = name
+        words.append(f"name {name!r}")
+    if origins is not None and origins != list(site.allowed_origins or []):
+        site.allowed_origins = origins
+        words.append(f"origins {' '.join(origins) or '-'}")
+    words += switched
+    if settings != (site.settings or {}):
+        site.settings = settings  # a new dict, so the JSON column sees the change
+    if words:
+        session.flush()
+        summary = "; ".join(words)
+        audit.record(session, actor, site.id, "site_settings", now,
+                     note=f"{summary} ({note})" if note else summary)
     return site
 
 

@@ -323,7 +323,7 @@ def test_the_nav_has_the_queue_count_and_room_for_more_pages(signed_in: Api) -> 
     flag(api, ident, 1)
     html = api.client.get("/admin/audit").get_data(as_text=True)
     assert '<span class="count">1</span>' in html
-    assert [label for _, label in NAV_ITEMS] == ["Queue", "Bans", "Audit log", "Sites"]
+    assert [label for _, label in NAV_ITEMS] == ["Queue", "Search", "Bans", "Audit log", "Sites"]
 
 
 def test_public_responses_do_not_vary_on_the_admin_cookie(signed_in: Api) -> None:

@@ -9,6 +9,8 @@ from flask import Flask
 from pydantic import BaseModel
 
 from comments_service.api.openapi import build_document, documented
+from comments_service.config import MAX_ROW_ID, ROW_ID_DIGITS, digits_up_to
+from comments_service.schemas.moderation import BulkActionIn, SiteModerationIn
 
 
 def _routes(app: Flask) -> set[tuple[str, str]]:
@@ -78,3 +80,41 @@ def test_feeds_are_documented_as_atom_and_the_preview_as_json(client) -> None:
     assert preview["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/PreviewIn")
     assert {"200", "415", "422", "429"} <= set(preview["responses"])
+
+
+def test_row_id_regex_matches_exactly_the_numbers_up_to_the_bound() -> None:
+    pattern = re.compile(f"^{ROW_ID_DIGITS}$")
+    for number in [0, 1, 9, 10, 99, 1_000_000, 2_147_483_646, MAX_ROW_ID]:
+        assert pattern.match(str(number)), number
+    for text in [str(MAX_ROW_ID + 1), "2147483650", "3000000000", "99999999999", "01", "-1"]:
+        assert not pattern.match(text), text
+    assert re.fullmatch(digits_up_to(305), "299")
+    assert not re.fullmatch(digits_up_to(305), "306")
+
+
+def test_document_bounds_ids_and_names_the_event_stream_and_414(client) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    vote = paths["/sites/{site_slug}/comments/{comment_id}/vote"]["delete"]
+    comment_id = next(p for p in vote["parameters"] if p["name"] == "comment_id")
+    assert comment_id["schema"] == {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
+    assert "414" in vote["responses"]
+    events = paths["/sites/{site_slug}/thread/events"]["get"]["responses"]["200"]["content"]
+    assert set(events) == {"application/json", "text/event-stream"}
+
+
+def test_document_carries_the_configured_lengths(make_app) -> None:
+    app = make_app(comments={"max_body_chars": 123}, passages={"context_chars": 7})
+    schemas = app.test_client().get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["NewComment"]["properties"]["body"]["maxLength"] == 123
+    suffix = schemas["AnchorIn"]["properties"]["suffix"]
+    assert suffix["maxLength"] == 7
+
+
+def test_whole_floats_count_as_integers_in_request_bodies() -> None:
+    assert SiteModerationIn.model_validate_json('{"flag_threshold": 3.0}',
+                                                strict=True).flag_threshold == 3
+    assert BulkActionIn.model_validate_json('{"action": "hide", "comment_ids": [2.0]}',
+                                            strict=True).comment_ids == [2]
+    with pytest.raises(ValueError, match="integer"):
+        BulkActionIn.model_validate_json('{"action": "hide", "comment_ids": [2.5]}',
+                                         strict=True)

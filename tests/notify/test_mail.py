@@ -124,9 +124,14 @@ def test_confirmation_email_carries_the_link_and_nothing_of_the_thread():
 
 
 def test_moderator_notice_says_what_happened():
-    message = mail.compose_moderator_notice(IDENTITY, _context(status="pending"),
-                                            "mod@example.com", "pending", 5, NOW)
+    message = mail.compose_moderator_notice(
+        IDENTITY, _context(status="pending"), "mod@example.com", "pending", 5, NOW,
+        approve_url="https://comments.example/notify/moderate/A",
+        hide_url="https://comments.example/notify/moderate/H")
     assert message["Subject"] == "A comment by Bob waits for approval: Big news"
+    text = message.get_body(("plain",)).get_content()
+    assert "Approve it: https://comments.example/notify/moderate/A" in text
+    assert "Hide it: https://comments.example/notify/moderate/H" in text
 
 
 def test_file_transport_writes_one_eml_per_message_and_a_resend_replaces_it(tmp_path: Path):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from comments_service.errors import AlreadyFlagged, CommentNotFound, ValidationFailed
 from comments_service.models import Comment, Flag
-from comments_service.services import moderation
+from comments_service.services import sites
 from comments_service.services.flags import FlagDraft, flag_comment
 from comments_service.services.queue import read_queue
 from comments_service.services.sites import create_site
@@ -18,6 +18,7 @@ from comments_service.services.threads import find_thread
 from tests.services.test_moderation import (
     MOD_RULES,
     START,
+    VOTE_RULES,
     act,
     actor_for,
     add,
@@ -118,9 +119,8 @@ def test_readers_sharing_a_network_each_flag_once_but_count_once_toward_hiding(
 
 
 def test_the_sites_own_threshold_wins_over_the_default(session, site_row) -> None:
-    moderation.update_site_moderation(session, actor_for(site_row), site_row,
-                                      premoderation=None, threshold=1, note=None,
-                                      rules=MOD_RULES, now=START)
+    sites.update_site(session, actor_for(site_row), site_row, sites.SiteChanges(flag_threshold=1),
+                      rules=MOD_RULES, votes=VOTE_RULES, now=START)
     top = add(session, site_row, "top")
     assert flag(session, site_row, top, "net-1").is_hidden is True
 

@@ -19,7 +19,7 @@ from comments_service.errors import (
 )
 from comments_service.events import CommentChange, CommentEvent, EventBus
 from comments_service.models import AuditEntry, Comment, Flag, Site, Thread
-from comments_service.services import audit, bans, flags, moderation, thread_moderation
+from comments_service.services import audit, bans, flags, moderation, sites, thread_moderation
 from comments_service.services.moderation import CommentAction
 from comments_service.services.moderators import Actor
 from comments_service.services.posting import Author, CommentDraft, post_comment
@@ -31,6 +31,7 @@ START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 SETTINGS = load_settings(environ={})
 RULES = SETTINGS.comments
 MOD_RULES = SETTINGS.moderation
+VOTE_RULES = SETTINGS.votes
 SECRET = "s3cret"
 
 
@@ -109,8 +110,8 @@ def test_each_transition_keeps_thread_and_root_counters_right(
     root = add(session, site_row, "root")
     add(session, site_row, "sibling", root, minute=1)
     if premoderated:
-        moderation.update_site_moderation(session, actor, site_row, premoderation=True,
-                                          threshold=None, note=None, rules=MOD_RULES, now=START)
+        sites.update_site(session, actor, site_row, sites.SiteChanges(premoderation=True),
+                          rules=MOD_RULES, votes=VOTE_RULES, now=START)
         session.commit()
     reply = add(session, site_row, "the one", root, minute=2)
     assert status_of(session, reply) == ("pending" if premoderated else "visible")
@@ -124,8 +125,8 @@ def test_pending_post_counts_in_total_but_not_in_visible_and_is_not_shown(
     session, site_row
 ) -> None:
     actor = actor_for(site_row)
-    moderation.update_site_moderation(session, actor, site_row, premoderation=True,
-                                      threshold=None, note=None, rules=MOD_RULES, now=START)
+    sites.update_site(session, actor, site_row, sites.SiteChanges(premoderation=True),
+                      rules=MOD_RULES, votes=VOTE_RULES, now=START)
     held = add(session, site_row, "held")
     thread = find_thread(session, site_row, "a1")
     assert thread is not None
@@ -180,8 +181,8 @@ def test_approved_event_is_emitted_once_when_a_pending_comment_is_approved(
 
     bus = EventBus()
     bus.subscribe(hook, CommentEvent.APPROVED)
-    moderation.update_site_moderation(session, actor, site_row, premoderation=True,
-                                      threshold=None, note=None, rules=MOD_RULES, now=START)
+    sites.update_site(session, actor, site_row, sites.SiteChanges(premoderation=True),
+                      rules=MOD_RULES, votes=VOTE_RULES, now=START)
     held = add(session, site_row, "held")
     assert seen == []
     for step in ("approve", "hide", "restore"):
@@ -339,8 +340,8 @@ def test_a_moderator_of_another_site_can_touch_nothing_here(session, site_row) -
         thread_moderation.moderate_thread(session, outsider, thread_id, ThreadAction.LOCK, None,
                                    MOD_RULES, START)
     with pytest.raises(NotYourSite):
-        moderation.update_site_moderation(session, outsider, site_row, premoderation=True,
-                                          threshold=None, note=None, rules=MOD_RULES, now=START)
+        sites.update_site(session, outsider, site_row, sites.SiteChanges(premoderation=True),
+                          rules=MOD_RULES, votes=VOTE_RULES, now=START)
     with pytest.raises(NotYourSite):
         bans.ban_author(session, outsider, top, by_email=False, by_address=True,
                         duration_seconds=None, note=None, secret=SECRET, rules=MOD_RULES,
@@ -388,8 +389,9 @@ def test_a_note_longer_than_configured_is_refused(session, site_row) -> None:
 
 def test_every_action_appears_in_the_audit_log(session, site_row) -> None:
     actor = Actor(moderator_id=None, name="mod@news.example", site_ids=frozenset({site_row.id}))
-    moderation.update_site_moderation(session, actor, site_row, premoderation=None, threshold=1,
-                                      note="strict week", rules=MOD_RULES, now=START)
+    sites.update_site(session, actor, site_row,
+                      sites.SiteChanges(flag_threshold=1, note="strict week"),
+                      rules=MOD_RULES, votes=VOTE_RULES, now=START)
     top = add(session, site_row, "top", email="ann@example.org")
     thread_id = session.execute(select(Comment.thread_id).where(Comment.id == top)).scalar()
     flags.flag_comment(session, site_row, top, flags.FlagDraft("abuse"), "net-z", None,

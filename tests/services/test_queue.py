@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from comments_service.errors import InvalidCursor, NotYourSite
-from comments_service.services import moderation
+from comments_service.services import sites
 from comments_service.services.flags import FlagDraft, flag_comment
 from comments_service.services.queue import read_item, read_queue
 from comments_service.services.sites import create_site
@@ -13,6 +13,7 @@ from tests.conftest import count_queries
 from tests.services.test_moderation import (
     MOD_RULES,
     START,
+    VOTE_RULES,
     act,
     actor_for,
     add,
@@ -55,8 +56,8 @@ def test_pending_comments_wait_in_the_queue_and_leave_it_when_approved(
     session, site_row
 ) -> None:
     actor = actor_for(site_row)
-    moderation.update_site_moderation(session, actor, site_row, premoderation=True,
-                                      threshold=None, note=None, rules=MOD_RULES, now=START)
+    sites.update_site(session, actor, site_row, sites.SiteChanges(premoderation=True),
+                      rules=MOD_RULES, votes=VOTE_RULES, now=START)
     held = add(session, site_row, "held")
     assert [i.id for i in queue(session, {site_row.id}, state="pending").items] == [held]
     act(session, actor, held, "approve")

@@ -23,11 +23,11 @@ from comments_service.errors import (
 )
 from comments_service.extensions import db
 from comments_service.models import Comment, Site, Thread, Vote
-from comments_service.services import moderation, votes
+from comments_service.services import sites, votes
 from comments_service.services.sites import create_site
 from comments_service.services.threads import find_thread, read_thread
 from comments_service.services.votes import rank_of, wilson_lower_bound
-from tests.services.test_moderation import SETTINGS, START, act, actor_for, add
+from tests.services.test_moderation import SETTINGS, START, VOTE_RULES, act, actor_for, add
 
 RULES = SETTINGS.votes
 WITH_DOWN = replace(RULES, downvotes=True)
@@ -176,9 +176,8 @@ def test_down_votes_are_refused_unless_the_site_takes_them(session, site_row) ->
     top = add(session, site_row, "top")
     with pytest.raises(DownvotesDisabled):
         vote(session, site_row, top, -1, reader(1), rules=RULES)
-    moderation.update_site_moderation(session, actor_for(site_row), site_row,
-                                      premoderation=None, threshold=None, note=None,
-                                      rules=SETTINGS.moderation, now=NOW, downvotes=True)
+    sites.update_site(session, actor_for(site_row), site_row, sites.SiteChanges(downvotes=True),
+                      rules=SETTINGS.moderation, votes=VOTE_RULES, now=NOW)
     session.commit()
     assert vote(session, site_row, top, -1, reader(1), rules=RULES).downvotes == 1
     # A site may also refuse them where the service takes them by default.
