@@ -48,9 +48,13 @@ def _site_for_feeds(slug: str) -> Site:
     return site
 
 
-def _feed_response(body: bytes, etag: str) -> Response:
-    response = Response(body, mimetype=feeds.ATOM_MIMETYPE,
-                        headers=thread_etags.validator_headers(etag))
+def _feed_response(body: bytes, sent: bytes, etag: str, encoding: str | None) -> Response:
+    """The feed (`sent`: its bytes in the client's encoding), Last-Modified from its
+    <updated>."""
+    response = Response(sent, mimetype=feeds.ATOM_MIMETYPE,
+                        headers=thread_etags.validator_headers(etag, encoding))
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
     updated = _FEED_UPDATED.search(body)
     if updated is not None:
         response.headers["Last-Modified"] = http_date(
@@ -59,17 +63,21 @@ def _feed_response(body: bytes, etag: str) -> Response:
 
 
 def _conditional_feed(identity: str, version: int, build: Callable[[], bytes]) -> Response:
-    """A 304 when the reader holds this version's feed; else the feed, built at most once
-    per version and process."""
+    """A 304 when the reader holds this version's feed; else the feed, built (and
+    compressed, as thread pages are) at most once per version and process."""
+    settings = context.settings()
     etag = thread_etags.thread_etag(identity, version)
-    if request.if_none_match.contains(etag):
-        return thread_etags.not_modified(etag)
+    accept = request.headers.get("Accept-Encoding")
+    held = thread_etags.revalidated(settings, etag, request.if_none_match, accept)
+    if held is not None:
+        return thread_etags.not_modified(etag, held or None)
     pages = context.page_cache()
     body = pages.get(identity, version)
     if body is None:
         body = build()
         pages.put(identity, version, body)
-    return _feed_response(body, etag)
+    sent, encoding = thread_etags.encoded_body(settings, pages, identity, version, body, accept)
+    return _feed_response(body, sent, etag, encoding)
 
 
 def _comment_base(base: str, site: Site) -> str:

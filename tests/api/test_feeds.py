@@ -131,6 +131,25 @@ def test_revalidation_gets_a_304_until_the_feed_changes(api: Api) -> None:
         assert stale.status_code == 200
 
 
+def test_feeds_go_compressed_to_clients_that_accept_it_and_revalidate_so(api: Api) -> None:
+    """As thread pages: gzip/Brotli with their own ETag, Vary: Accept-Encoding, and a 304
+    for the ETag of the encoding the client holds."""
+    import gzip
+
+    for n in range(12):
+        post(api, f"comment number {n} with enough words to make the feed worth compressing")
+    for fetch in (article_feed, site_feed):
+        plain = fetch(api)
+        zipped = fetch(api, headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in zipped.headers["Vary"]
+        assert gzip.decompress(zipped.get_data()) == plain.get_data()
+        assert zipped.headers["ETag"] != plain.headers["ETag"]
+        again = fetch(api, headers={"Accept-Encoding": "gzip",
+                                    "If-None-Match": zipped.headers["ETag"]})
+        assert again.status_code == 304
+
+
 def test_an_unchanged_feed_costs_one_freshness_query_and_no_entries_query(api: Api) -> None:
     post(api, "one")
     post(api, "two", article="a2")
