@@ -59,6 +59,9 @@ def base_overrides(url: str) -> dict[str, dict[str, Any]]:
         "database": {"url": url},
         "security": {"secret_key": "test-secret-key-not-for-production"},
         "limits": {"enabled": False},
+        # API tests act as browsers (Origin headers) without the widget's form token;
+        # tests/api/test_form_tokens.py and the widget's browser tests keep the default.
+        "spam": {"form_token_required_for_browsers": False},
         # moderation: the cheapest Argon2id cost, so tests that sign in stay fast.
         "moderation": {"password_time_cost": 1, "password_memory_kib": 8,
                        "password_parallelism": 1},

@@ -68,6 +68,7 @@ def spam_signals(honeypot: str | None, form_token: str | None) -> spam.Signals:
     return spam.Signals(
         honeypot=honeypot,
         form_token=form_token,
+        from_browser=bool(request.headers.get("Origin")),
         user_agent=request.user_agent.string or None,
         referrer=request.referrer,
         client_address=client_address(),

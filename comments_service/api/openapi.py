@@ -149,15 +149,21 @@ def _operations(app: Flask) -> list[tuple[str, str, Operation]]:
 def build_document(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every /api/v1 route of `app`."""
     operations = _operations(app)
-    models: set[type[BaseModel]] = {ErrorOut}
+    # Responses as they are sent (serialization: a field's output name), requests as they
+    # are read (validation: the names and aliases taken).
+    answers: set[type[BaseModel]] = {ErrorOut}
+    asked: set[type[BaseModel]] = set()
     for _, _, op in operations:
-        models.update(m for m in op.responses.values() if m is not None)
-        models.update(m for m in (op.query, op.body) if m is not None)
-    ordered = sorted(models, key=lambda m: m.__name__)
-    _, top = models_json_schema(
-        [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
-    )
+        answers.update(m for m in op.responses.values() if m is not None)
+        asked.update(m for m in (op.query, op.body) if m is not None)
+    wanted = [(m, "serialization") for m in sorted(answers, key=lambda m: m.__name__)]
+    wanted += [(m, "validation") for m in sorted(asked, key=lambda m: m.__name__)]
+    refs, top = models_json_schema(wanted, ref_template="#/components/schemas/{model}")
     schemas: dict[str, Any] = top.get("$defs", {})
+
+    def ref(model: type[BaseModel], mode: str) -> dict[str, str]:
+        return dict(refs[(model, mode)])  # type: ignore[index]
+
     settings = app.extensions.get("comments_settings")
     if settings is not None:
         apply_settings_bounds(schemas, settings)
@@ -178,7 +184,7 @@ def build_document(app: Flask) -> dict[str, Any]:
             if model is not None:
                 entry["content"] = {
                     "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
+                        "schema": ref(model, "serialization")
                     }
                 }
             if status < 300 and op.streams:
@@ -189,7 +195,7 @@ def build_document(app: Flask) -> dict[str, Any]:
             responses[str(status)] = {
                 "description": _ERROR_TEXT[status],
                 "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+                    "schema": ref(ErrorOut, "serialization")}},
             }
         operation: dict[str, Any] = {
             "summary": op.summary,
@@ -203,7 +209,7 @@ def build_document(app: Flask) -> dict[str, Any]:
             operation["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}},
+                    "schema": ref(op.body, "validation")}},
             }
         paths.setdefault(path, {})[method] = operation
 

@@ -177,6 +177,7 @@ class SpamSettings:
     enabled: bool
     action: str
     form_token_required: bool
+    form_token_required_for_browsers: bool
     form_token_min_seconds: int
     form_token_max_age_seconds: int
     max_links: int

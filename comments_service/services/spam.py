@@ -73,6 +73,8 @@ class Signals:
 
     honeypot: str | None = None
     form_token: str | None = None
+    # Sent by a browser (an Origin header): a page's script, never a plain API client.
+    from_browser: bool = False
     user_agent: str | None = None
     referrer: str | None = None
     # The client's full address; only the checker sees it, and only its network
@@ -125,16 +127,20 @@ def issue_form_token(secret: str, site_slug: str) -> FormToken:
 
 
 def form_token_problem(
-    token: str | None, secret: str, site_slug: str, rules: SpamSettings, now: datetime
+    token: str | None, secret: str, site_slug: str, rules: SpamSettings, now: datetime,
+    *, from_browser: bool = False,
 ) -> str | None:
     """What is wrong with a comment's form token, or None when it passes.
 
-    One of "missing" (only when tokens are required), "forged" (bad signature or
+    One of "missing" (only when tokens are required: always, or for comments a browser
+    sent), "forged" (bad signature or
     payload), "other_site", "too_fast" (younger than form_token_min_seconds at
     ``now``) and "expired" (older than form_token_max_age_seconds).
     """
     if not token:
-        return "missing" if rules.form_token_required else None
+        required = rules.form_token_required or (
+            from_browser and rules.form_token_required_for_browsers)
+        return "missing" if required else None
     try:
         payload, issued_at = _serializer(secret).loads(token, return_timestamp=True)
     except BadSignature:
@@ -193,7 +199,8 @@ def local_rules(
     tripped = []
     if signals.honeypot and signals.honeypot.strip():
         tripped.append(HONEYPOT)
-    if form_token_problem(signals.form_token, secret, site_slug, rules, now):
+    if form_token_problem(signals.form_token, secret, site_slug, rules, now,
+                          from_browser=signals.from_browser):
         tripped.append(FORM_TOKEN)
     return tripped + content_rules(candidate, rules)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from comments_service.api.openapi import build_document
 from comments_service.schemas import FormTokenOut
+from tests.conftest import SITE_ORIGIN
 
 
 def token_for(client, site: str = "news"):
@@ -62,6 +63,33 @@ def test_required_token_missing_is_spam_and_present_is_fine(make_app, api) -> No
     with_token = client.post("/api/v1/sites/news/comments",
                              json={"article": "a1", "body": "Hi", "form_token": token})
     assert with_token.status_code == 201
+
+
+def test_by_default_a_browser_post_needs_a_token_and_a_script_does_not(make_app, api) -> None:
+    """The shipped default (config/default.toml): a post carrying a page's Origin without
+    a token is spam, as a script on a page posting around the widget would be; the same
+    post without an Origin (a script, an import) is taken; with a token, the page's post
+    is taken too."""
+    from comments_service.config import load_settings
+
+    assert load_settings().spam.form_token_required_for_browsers is True
+    app = make_app(spam={"form_token_required_for_browsers": True, "form_token_min_seconds": 0})
+    client = app.test_client()
+    page = {"Origin": SITE_ORIGIN}
+    without = client.post("/api/v1/sites/news/comments", headers=page,
+                          json={"article": "a1", "body": "From a page, no token"})
+    assert without.status_code == 422
+    assert without.get_json()["error"]["code"] == "spam_rejected"
+    scripted = client.post("/api/v1/sites/news/comments",
+                           json={"article": "a1", "body": "From a script"})
+    assert scripted.status_code == 201, scripted.get_json()
+    forged = client.post("/api/v1/sites/news/comments", headers=page,
+                         json={"article": "a1", "body": "Forged", "form_token": "a.b.c"})
+    assert forged.get_json()["error"]["code"] == "spam_rejected"
+    token = token_for(client).get_json()["token"]
+    with_token = client.post("/api/v1/sites/news/comments", headers=page,
+                             json={"article": "a1", "body": "From a page", "form_token": token})
+    assert with_token.status_code == 201, with_token.get_json()
 
 
 def test_openapi_documents_the_form_token_route_and_the_spam_fields(app) -> None:

@@ -67,6 +67,11 @@ Object.assign(Widget.prototype, {
     }
 
     const alert = h('div', { class: 'alert', hidden: true });
+    // Spam defences (services/spam.py): a field people never see or reach, so leave
+    // empty, and a signed token taken when the form is shown (too fast, forged or
+    // missing: refused). A new token after each try.
+    const trap = h('input', { name: 'url', tabindex: -1, autocomplete: 'off' });
+    let token = this.formToken();
     const submit = h('button', {
       type: 'submit', class: 'btn primary', text: parent ? t('postReply') : t('post'),
     });
@@ -80,6 +85,7 @@ Object.assign(Widget.prototype, {
     const form = h('form', { class: parent ? 'form reply-form panel' : 'form', novalidate: true },
       bodyLabel, body, bodyError, left,
       h('div', { class: 'people' }, people),
+      h('div', { class: 'sr', 'aria-hidden': 'true' }, trap),
       alert,
       h('div', { class: 'row' },
         h('p', { class: 'hint', text: t('hint') }),
@@ -104,17 +110,21 @@ Object.assign(Widget.prototype, {
       if (email.value.trim()) payload.author_email = email.value;
       if (notify) payload.notify = notify.value;
       if (anchor) payload.anchor = anchor;
+      payload.hp = trap.value;
 
       form.setAttribute('aria-busy', 'true');
       this.busy(submit, t('posting'));
       let data;
       try {
+        const signed = await token;
+        if (signed) payload.form_token = signed;
         data = await api('POST', `/sites/${encodeURIComponent(this.site)}/comments`,
           { body: payload });
       } catch (error) {
         this.showFailure(error, fields, alert);
         return;
       } finally {
+        token = this.formToken();
         form.removeAttribute('aria-busy');
         this.idle(submit, parent ? t('postReply') : t('post'));
       }
@@ -175,6 +185,12 @@ Object.assign(Widget.prototype, {
     form.addEventListener('submit', () => set(false));
     textarea.after(region);
     submit.before(toggle);
+  },
+
+  // A form token for the next post, or null when none can be had (the post then says).
+  formToken() {
+    return api('GET', `/sites/${encodeURIComponent(this.site)}/form-token`)
+      .then((data) => data.token, () => null);
   },
 
   posted(comment, parent) {
