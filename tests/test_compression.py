@@ -103,7 +103,10 @@ def test_a_prepared_widget_costs_no_compression_when_served(
     """What wsgi.py and `serve` do when a worker starts: no reader waits for Brotli 11."""
     from comments_service import web
 
+    from comments_service.widget.parts import catalogue, catalogues
+
     web._load.cache_clear()
+    web._load_catalogue.cache_clear()
     calls: list[str] = []
     real = compression.compress
 
@@ -113,9 +116,12 @@ def test_a_prepared_widget_costs_no_compression_when_served(
 
     monkeypatch.setattr(compression, "compress", counting)
     web.prepare_widget(app)
-    assert sorted(calls) == ["br", "br", "gzip", "gzip"]
-    for path in ("/embed.js", "/embed.css"):
+    files = 2 + len(catalogues())  # embed.js, embed.css and every language's strings
+    assert sorted(calls) == ["br"] * files + ["gzip"] * files
+    paths = ["/embed.js", "/embed.css"] + [
+        f"/embed-i18n/{catalogue(lang).version}/{lang}.json" for lang in catalogues()]
+    for path in paths:
         for accept in ("br", "gzip"):
             answer = client.get(path, headers={"Accept-Encoding": accept})
             assert answer.headers["Content-Encoding"] == accept
-    assert len(calls) == 4
+    assert len(calls) == 2 * files

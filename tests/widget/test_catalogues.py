@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from babel import Locale
 from flask.testing import FlaskClient
 
 from comments_service.widget.parts import CATALOGUE_DIR, SRC_DIR, assembled, catalogue, catalogues
@@ -50,6 +51,25 @@ def test_every_catalogue_has_exactly_the_english_keys_and_placeholders(lang: str
         assert placeholders(value) == placeholders(en[key]), key
         if isinstance(value, dict):
             assert "other" in value, key
+
+
+@pytest.mark.parametrize("lang", sorted(catalogues()))
+def test_plural_forms_are_exactly_the_cldr_categories_of_the_language(lang: str) -> None:
+    """A plural object has every form CLDR requires for the language (as the browser's
+    Intl.PluralRules picks them) and no other; a plain string serves every number."""
+    strings = json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    wanted = set(Locale.parse(lang.replace("-", "_")).plural_form.tags) | {"other"}
+    for key, value in strings.items():
+        if isinstance(value, dict):
+            assert set(value) == wanted, (key, sorted(value), sorted(wanted))
+
+
+def test_every_language_the_issue_names_has_a_catalogue() -> None:
+    assert catalogues() >= {
+        "ar", "bg", "bn", "ca", "cs", "da", "de", "el", "es", "et", "fa", "fi", "fr", "he",
+        "hi", "hr", "hu", "id", "it", "ja", "ko", "lt", "lv", "nb", "nl", "pl", "pt-BR",
+        "pt-PT", "ro", "ru", "sk", "sl", "sr", "sv", "th", "tr", "uk", "vi", "zh-Hans",
+        "zh-Hant"}
 
 
 def test_the_script_names_each_catalogue_by_its_current_version() -> None:

@@ -644,3 +644,45 @@ def test_an_english_page_fetches_no_catalogue(page: Page, service: Service) -> N
     page.goto(service.page(service.new_article(), lang="en"))
     expect(page.get_by_label("What do you think?")).to_be_visible()
     assert not [url for url in asked if "/embed-i18n/" in url]
+
+
+def test_a_japanese_page_shows_the_japanese_widget_from_its_catalogue_alone(
+    page: Page, service: Service
+) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(service.page(service.new_article(), lang="ja"))
+    expect(page.get_by_label("ご意見をお聞かせください")).to_be_visible()
+    expect(page.get_by_role("button", name="コメントを投稿")).to_be_visible()
+    catalogues = [url for url in asked if "/embed-i18n/" in url]
+    assert [url.rsplit("/", 1)[1] for url in catalogues] == ["ja.json"]
+
+
+def test_polish_counts_take_the_plural_form_cldr_gives_each_number(
+    page: Page, service: Service
+) -> None:
+    two, five = service.new_article(), service.new_article()
+    for n in range(2):
+        service.post(two, f"Komentarz {n}")
+    for n in range(5):
+        service.post(five, f"Komentarz {n}")
+    page.goto(service.page(two, lang="pl"))
+    expect(page.locator("h2.count")).to_have_text("2 komentarze")
+    page.goto(service.page(five, lang="pl"))
+    expect(page.locator("h2.count")).to_have_text("5 komentarzy")
+
+
+def test_region_and_script_tags_find_their_catalogue(page: Page, service: Service) -> None:
+    """zh-TW is written in Traditional characters, pt alone is Brazilian Portuguese."""
+    page.goto(service.page(service.new_article(), lang="zh-TW"))
+    expect(page.get_by_label("您有什麼看法？")).to_be_visible()  # noqa: RUF001
+    page.goto(service.page(service.new_article(), lang="pt"))
+    expect(page.locator(".cs")).to_have_attribute("lang", "pt-BR")
+
+
+def test_a_hebrew_page_lays_the_widget_out_right_to_left(page: Page, service: Service) -> None:
+    page.goto(service.page(service.new_article(), lang="he"))
+    expect(page.get_by_label("מה דעתכם?")).to_be_visible()
+    widget = page.locator(".cs")
+    expect(widget).to_have_attribute("dir", "rtl")
+    assert widget.evaluate("el => getComputedStyle(el).direction") == "rtl"

@@ -98,12 +98,25 @@ const EN = {
 };
 const RTL = new Set(['ar', 'he', 'fa', 'ur']);
 
-/** The first language with a table among data-lang, <html lang> and the browser's. */
+// Tags whose catalogue has another name: a script's usual regions, a language's usual
+// variety, older codes.
+const ALIAS = {
+  zh: 'zh-Hans', 'zh-tw': 'zh-Hant', 'zh-hk': 'zh-Hant', 'zh-mo': 'zh-Hant',
+  pt: 'pt-BR', no: 'nb', nn: 'nb', iw: 'he',
+};
+
+/** The first language with a table among data-lang, <html lang> and the browser's: by
+ * the whole tag (pt-PT, zh-Hant-TW), its first two parts, an alias, then the language. */
 const pickLang = (host) => {
+  const known = new Map(['en', ...Object.keys(CATALOGUES)].map((l) => [l.toLowerCase(), l]));
   const wanted = [host && host.dataset.lang, document.documentElement.lang, navigator.language];
   for (const tag of wanted) {
-    const base = (tag || '').toLowerCase().split(/[-_]/)[0];
-    if (base === 'en' || CATALOGUES[base]) return base;
+    const parts = (tag || '').toLowerCase().split(/[-_]/);
+    const two = parts.slice(0, 2).join('-');
+    for (const key of [parts.join('-'), two, ALIAS[two], ALIAS[parts[0]], parts[0]]) {
+      const lang = key && known.get(key.toLowerCase());
+      if (lang) return lang;
+    }
   }
   return 'en';
 };
