@@ -102,7 +102,6 @@ def test_a_prepared_widget_costs_no_compression_when_served(
 ) -> None:
     """What wsgi.py and `serve` do when a worker starts: no reader waits for Brotli 11."""
     from comments_service import web
-
     from comments_service.widget.parts import catalogue, catalogues
 
     web._load.cache_clear()
