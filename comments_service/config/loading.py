@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from comments_service.config import DEFAULT_CONFIG, ENV_PREFIX, ConfigError, Settings
+from comments_service.config.settings import DEFAULT_CONFIG, ENV_PREFIX, ConfigError, Settings
 
 
 def _section_types() -> dict[str, type]:
