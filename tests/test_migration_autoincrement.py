@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
@@ -136,3 +137,27 @@ def test_the_id_of_a_deleted_newest_comment_is_never_given_again(api: Api) -> No
     assert gone.status_code == 200
     assert gone.get_json()["placeholder"] is False
     assert api.posted_id("after the delete") > newest
+
+
+OLDEST_FIRST = ("EXPLAIN QUERY PLAN SELECT id FROM comments WHERE thread_id = 1 AND depth = 0 "
+                "ORDER BY is_pinned DESC, created_at, id LIMIT 20")
+
+
+@pytest.mark.parametrize("where", ["head", "down to 0008"])
+def test_the_rebuilt_comments_keep_the_oldest_first_index_descending(
+    tmp_path: Path, where: str
+) -> None:
+    """Batch mode copies indexes as SQLite reflects them; the oldest-first page's index
+    lost its descending is_pinned, and a big thread's first page sorted every row."""
+    app, directory = sqlite_app_at(tmp_path, "head")
+    with app.app_context():
+        if where != "head":
+            downgrade(directory=directory, revision="0008_reader_data")
+        index = db.session.execute(text(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_comments_top_pinned_oldest'")).scalar()
+        assert "is_pinned DESC" in index
+        plan = " ".join(row[-1] for row in db.session.execute(text(OLDEST_FIRST)))
+        assert "ix_comments_top_pinned_oldest" in plan
+        assert "TEMP B-TREE" not in plan
+        db.session.remove()
+        db.engine.dispose()
