@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from feedgen.feed import FeedGenerator
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -114,6 +113,10 @@ def render_feed(
 ) -> bytes:
     """The Atom document: ``entries`` newest first, each identified by its API URL
     (``comment_base`` + id) and linked to its place on the article's page."""
+    # Loaded with the first feed a process builds, not at start: feedgen and lxml are
+    # ~5 MiB of every worker's memory (measured RSS), and most workers never build one.
+    from feedgen.feed import FeedGenerator
+
     feed = FeedGenerator()
     feed.id(info.feed_id)
     feed.title(_xml_text(info.title))
