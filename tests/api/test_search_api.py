@@ -78,3 +78,18 @@ def test_admin_search_page_lists_matches_with_their_actions(app: Flask, api: Api
     empty = api.client.get("/admin/search", query_string={"until": "2000-01-01"})
     assert "No comment found" in empty.get_data(as_text=True)
     assert api.client.get("/admin/search", query_string={"since": "May"}).status_code == 400
+
+
+def test_search_and_queue_cards_post_their_actions_back_to_the_page_they_are_on(
+    app: Flask, api: Api, moderator
+) -> None:
+    """The cards' action form (admin/_macros.html comment_cards) carries the CSRF token
+    and the page's own address, so an action from search results returns to them."""
+    api.posted_id("The river rose overnight", author_name="Ann")
+    sign_in(api.client, moderator, with_csrf=True)
+    for path, query in (("/admin/search", "text=river"), ("/admin/queue", "state=all&sort=newest")):
+        html = api.client.get(f"{path}?{query}").get_data(as_text=True)
+        if path == "/admin/search":
+            assert 'class="items"' in html
+            assert f'name="next" value="{path}?{query}"' in html
+        assert 'name="csrf_token" value="' in html
