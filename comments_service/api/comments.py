@@ -30,9 +30,9 @@ from comments_service.schemas import (
     RepliesPageOut,
     RepliesQuery,
     SingleCommentOut,
-    comment_dict,
-    iso,
-    replies_page_dict,
+    dump_posted_comment,
+    dump_replies_page,
+    dump_single_comment,
 )
 from comments_service.services import author_edits, passages, posting, spam, threads
 
@@ -94,15 +94,16 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
     # comment and the site would each be loaded again (two queries, ~12% of a post).
     status = posted.comment.status
     if status != CommentStatus.VISIBLE.value:
-        held = {"id": posted.comment.id, "status": "pending", "message": HELD_MESSAGE}
+        held = HeldCommentOut.dump(
+            {"id": posted.comment.id, "status": "pending", "message": HELD_MESSAGE})
         db.session.commit()
         COMMENTS_CREATED.labels(status).inc()
         return jsonify(held), 202, {"Cache-Control": "no-store"}
-    body = {
-        "comment": comment_dict(threads.node_from_comment(posted.comment, posted.anchor)),
+    body = dump_posted_comment({
+        "comment": threads.node_from_comment(posted.comment, posted.anchor),
         "edit_token": posted.edit_token,
-        "editable_until": iso(posted.editable_until),
-    }
+        "editable_until": posted.editable_until,
+    })
     location = url_for(".get_comment", site_slug=site.slug, comment_id=posted.comment.id)
     db.session.commit()
     COMMENTS_CREATED.labels(status).inc()
@@ -120,7 +121,7 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
 def get_comment(site_slug: str, comment_id: int) -> Response:
     site = context.site(site_slug)
     node = threads.read_comment(db.session, site, comment_id)
-    return jsonify({"comment": comment_dict(node)})
+    return jsonify(dump_single_comment({"comment": node}))
 
 
 @api.patch("/sites/<site_slug>/comments/<int:comment_id>")
@@ -143,7 +144,7 @@ def edit_comment(site_slug: str, comment_id: int) -> Response:
     )
     anchor = passages.anchor_of(db.session, comment)
     db.session.commit()
-    return jsonify({"comment": comment_dict(threads.node_from_comment(comment, anchor))})
+    return jsonify(dump_single_comment({"comment": threads.node_from_comment(comment, anchor)}))
 
 
 @api.delete("/sites/<site_slug>/comments/<int:comment_id>")
@@ -162,7 +163,7 @@ def delete_comment(site_slug: str, comment_id: int) -> Response:
         context.now(), context.events(),
     )
     db.session.commit()
-    return jsonify({"id": deleted.id, "deleted": True, "placeholder": deleted.is_placeholder})
+    return jsonify(DeletedOut.dump(deleted))
 
 
 @api.get("/sites/<site_slug>/comments/<int:comment_id>/replies")
@@ -180,4 +181,4 @@ def get_replies(site_slug: str, comment_id: int) -> Response:
     tuning = context.settings().threads
     limit = min(query.limit or tuning.replies_per_comment, tuning.max_replies_page_size)
     page = threads.read_replies(db.session, site, comment_id, cursor=query.cursor, limit=limit)
-    return jsonify(replies_page_dict(page))
+    return jsonify(dump_replies_page(page))

@@ -11,7 +11,7 @@ from comments_service.api.openapi import documented
 from comments_service.api.parsing import query_args
 from comments_service.extensions import db
 from comments_service.limits import limiter, read_limit
-from comments_service.schemas import PassageCountsOut, PassagesQuery, passage_counts_dict
+from comments_service.schemas import PassageCountsOut, PassagesQuery, dump_passage_counts
 from comments_service.services import passages, threads
 
 
@@ -36,7 +36,7 @@ def get_passages(site_slug: str) -> Response:
         response = Response(status=304)
     else:
         counts = passages.count_passages(db.session, thread.id if thread else None)
-        response = jsonify(passage_counts_dict(counts))
+        response = jsonify(dump_passage_counts(counts))
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"
     return response

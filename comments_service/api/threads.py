@@ -10,7 +10,7 @@ from comments_service.api.parsing import query_args
 from comments_service.extensions import db
 from comments_service.limits import limiter, read_limit
 from comments_service.metrics import THREAD_PAGES
-from comments_service.schemas import ThreadPageOut, ThreadQuery, thread_page_dict
+from comments_service.schemas import ThreadPageOut, ThreadQuery, dump_thread_page
 from comments_service.services import threads
 
 
@@ -50,7 +50,7 @@ def get_thread(site_slug: str) -> Response:
             db.session, thread, sort=query.sort, cursor=query.cursor, limit=limit,
             replies_per_comment=replies, passage=query.passage,
         )
-        body = jsonify(thread_page_dict(page)).get_data()
+        body = jsonify(dump_thread_page(page)).get_data()
         pages.put(page_id, version, body)
         THREAD_PAGES.labels("built").inc()
     # Compressed once per page version and encoding, then kept beside the plain body.

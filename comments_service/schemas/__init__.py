@@ -2,11 +2,11 @@
 api/ module (plus live and moderation).
 
 Request models reject unknown fields. Response models are the one definition of each
-shape: most read the service's dataclass themselves (base.OutModel.dump); tests validate
+shape: they read the service's dataclass themselves (base.OutModel.dump); tests validate
 real responses against them so the OpenAPI document cannot drift from what the service
-sends. The public comment and thread pages are the exception: comments.comment_dict and
-threads.thread_page_dict build plain dicts from the rows, because a page of 500 comments
-should not build 500 pydantic objects only to dump them again.
+sends. The public comment and thread pages, the hot read path, are dumped by functions
+compiled from those same models (serialize.compile_dump: dump_thread_page and the like),
+so a page of 500 comments builds no pydantic object and no dict is written by hand.
 
 Every name of the former schemas.py is importable from here.
 """
@@ -33,9 +33,10 @@ from comments_service.schemas.comments import (
     RepliesPageOut,
     RepliesQuery,
     SingleCommentOut,
-    anchor_dict,
-    comment_dict,
-    replies_page_dict,
+    dump_comment,
+    dump_posted_comment,
+    dump_replies_page,
+    dump_single_comment,
 )
 from comments_service.schemas.counts import (
     CountsOut,
@@ -51,7 +52,7 @@ from comments_service.schemas.form_tokens import (
 from comments_service.schemas.passages import (
     PassageCountsOut,
     PassagesQuery,
-    passage_counts_dict,
+    dump_passage_counts,
 )
 from comments_service.schemas.reader_data import (
     NewReaderDataRequest,
@@ -70,8 +71,7 @@ from comments_service.schemas.threads import (
     ThreadOut,
     ThreadPageOut,
     ThreadQuery,
-    thread_dict,
-    thread_page_dict,
+    dump_thread_page,
 )
 from comments_service.schemas.votes import (
     MyVotesOut,
@@ -118,11 +118,11 @@ __all__ = [
     "ThreadPageOut",
     "ThreadQuery",
     "VoteOut",
-    "anchor_dict",
-    "comment_dict",
+    "dump_comment",
+    "dump_passage_counts",
+    "dump_posted_comment",
+    "dump_replies_page",
+    "dump_single_comment",
+    "dump_thread_page",
     "iso",
-    "passage_counts_dict",
-    "replies_page_dict",
-    "thread_dict",
-    "thread_page_dict",
 ]

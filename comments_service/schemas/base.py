@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from comments_service.config import (
     MAX_ROW_ID,
@@ -43,16 +50,21 @@ class ErrorOut(StrictModel):
     error: ErrorDetail
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
 def iso(value: datetime) -> str:
-    return _iso(value) or ""
+    return value.isoformat().replace("+00:00", "Z")
 
 
-IsoTime = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json")]
-"""A time sent as ISO 8601 in UTC with "Z", as every response writes it."""
+_AS_ISO = PlainSerializer(iso, return_type=str, when_used="json")
+
+IsoTime = Annotated[datetime, _AS_ISO]
+"""A time sent as ISO 8601 in UTC with "Z", as every response writes it (the moderator
+API's shapes: the OpenAPI document calls it a string)."""
+
+DateTimeOut = Annotated[
+    datetime, _AS_ISO,
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
+"""The same time, documented as a date-time (the public shapes have always said so)."""
 
 
 class OutModel(StrictModel):

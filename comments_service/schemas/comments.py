@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from comments_service.config import (
     MAX_PASSAGE_CONTEXT,
     MAX_PASSAGE_KEY,
     MAX_PASSAGE_QUOTE,
 )
-from comments_service.schemas.base import RowId, StrictModel, _iso
-from comments_service.services.passages import Anchor
-from comments_service.services.threads import CommentNode, RepliesPage
+from comments_service.schemas.base import DateTimeOut, OutModel, RowId, StrictModel
+from comments_service.schemas.serialize import compile_dump
+from comments_service.services.thread_pages import CommentNode, RepliesPage
 
 
 class AnchorIn(StrictModel):
@@ -78,20 +78,21 @@ class RepliesQuery(StrictModel):
     limit: int | None = Field(None, ge=1)
 
 
-class AuthorOut(StrictModel):
+class AuthorOut(OutModel):
     name: str
     website: str | None
     avatar: str = Field(description="A hash to draw an avatar from, locally, with no third party.")
 
 
-class AnchorOut(StrictModel):
+class AnchorOut(OutModel):
     passage_key: str
     quote: str = Field(description="Plain text: show it as text, never as HTML.")
     prefix: str
     suffix: str
 
 
-class CommentOut(StrictModel):
+class CommentOut(OutModel):
+    # Read from a services.thread_pages.CommentNode (its properties: the public's view).
     id: int
     parent_id: int | None
     reply_to_id: int | None
@@ -100,15 +101,18 @@ class CommentOut(StrictModel):
         description="pending only in the author's own response to a post held for "
         "moderation; such a comment is not shown to others until approved."
     )
-    pinned: bool = Field(description="Pinned by a moderator: sorts first on every sort.")
+    pinned: bool = Field(validation_alias=AliasChoices("pinned", "is_pinned"),
+                         description="Pinned by a moderator: sorts first on every sort.")
     author: AuthorOut | None = Field(description="null for a deleted placeholder.")
-    body_html: str = Field(description="Sanitized HTML; empty for a placeholder.")
+    # The node's shown_html first: its body_html is the stored one, a placeholder's too.
+    body_html: str = Field(validation_alias=AliasChoices("shown_html", "body_html"),
+                           description="Sanitized HTML; empty for a placeholder.")
     score: int = Field(description="Net votes: upvotes - downvotes (imported comments "
                        "bring theirs).")
     upvotes: int
     downvotes: int = Field(description="0 unless the site takes down votes (or once did).")
-    created_at: datetime
-    edited_at: datetime | None
+    created_at: DateTimeOut
+    edited_at: DateTimeOut | None
     replies: list[CommentOut] = Field(description="Nested replies shown on this page.")
     replies_total: int = Field(description="Visible replies below a top-level comment.")
     replies_cursor: str | None = Field(description="Fetch more replies with this, if any.")
@@ -116,75 +120,39 @@ class CommentOut(StrictModel):
                                      "null for replies (they belong to their root's).")
 
 
-class RepliesPageOut(StrictModel):
+class RepliesPageOut(OutModel):
     root_id: int
     comments: list[CommentOut] = Field(description="Depth-first order; nest by parent_id.")
     next_cursor: str | None
 
 
-class PostedCommentOut(StrictModel):
+class PostedCommentOut(OutModel):
     comment: CommentOut
     edit_token: str = Field(description="Proves authorship for edits and deletion. "
                             "Returned once; keep it.")
-    editable_until: datetime
+    editable_until: DateTimeOut
 
 
-class HeldCommentOut(StrictModel):
+class HeldCommentOut(OutModel):
     id: int
     status: Literal["pending"]
     message: str = Field(description="Tell the reader their comment awaits moderation.")
 
 
-class SingleCommentOut(StrictModel):
+class SingleCommentOut(OutModel):
     comment: CommentOut
 
 
-class DeletedOut(StrictModel):
+class DeletedOut(OutModel):
     id: int
     deleted: bool
-    placeholder: bool = Field(description="True when kept as a placeholder for its replies.")
+    placeholder: bool = Field(validation_alias=AliasChoices("placeholder", "is_placeholder"),
+                              description="True when kept as a placeholder for its replies.")
 
 
-def comment_dict(node: CommentNode) -> dict[str, Any]:
-    """A comment (and the replies attached to it) as the public sees it."""
-    if node.is_placeholder:
-        author = None
-        body_html = ""
-        status = "deleted"
-    else:
-        author = {"name": node.author_name, "website": node.author_website,
-                  "avatar": node.avatar}
-        body_html = node.body_html
-        status = "pending" if node.is_pending else "visible"
-    return {
-        "id": node.id,
-        "parent_id": node.parent_id,
-        "reply_to_id": node.reply_to_id,
-        "depth": node.depth,
-        "status": status,
-        "pinned": node.is_pinned,
-        "author": author,
-        "body_html": body_html,
-        "score": node.score,
-        "upvotes": node.upvotes,
-        "downvotes": node.downvotes,
-        "created_at": _iso(node.created_at),
-        "edited_at": _iso(node.edited_at),
-        "replies": [comment_dict(child) for child in node.replies],
-        "replies_total": node.replies_total,
-        "replies_cursor": node.replies_cursor,
-        "anchor": anchor_dict(node.anchor) if node.anchor is not None else None,
-    }
-
-
-def anchor_dict(anchor: Anchor) -> dict[str, str]:
-    return {"passage_key": anchor.passage_key, "quote": anchor.quote,
-            "prefix": anchor.prefix, "suffix": anchor.suffix}
-
-
-def replies_page_dict(page: RepliesPage) -> dict[str, Any]:
-    return {
-        "root_id": page.root_id,
-        "comments": [comment_dict(node) for node in page.comments],
-        "next_cursor": page.next_cursor,
-    }
+# The public comment routes' dumps, compiled from the models above (schemas/serialize.py).
+dump_comment = compile_dump(CommentOut, CommentNode)
+dump_replies_page = compile_dump(RepliesPageOut, RepliesPage)
+dump_single_comment = compile_dump(SingleCommentOut, {"comment": CommentNode})
+dump_posted_comment = compile_dump(PostedCommentOut, {
+    "comment": CommentNode, "edit_token": str, "editable_until": datetime})

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
-from comments_service.schemas.base import StrictModel
-from comments_service.schemas.comments import AnchorOut, anchor_dict
+from comments_service.schemas.base import OutModel, StrictModel
+from comments_service.schemas.comments import AnchorOut
+from comments_service.schemas.serialize import compile_dump
 from comments_service.services.passages import PassageCounts
 
 
@@ -15,13 +14,12 @@ class PassagesQuery(StrictModel):
     article: str = Field(min_length=1, description="The article's key on this site.")
 
 
-class PassageCountsOut(StrictModel):
+class PassageCountsOut(OutModel):
     counts: dict[str, int] = Field(description="Visible comments (with their visible "
                                    "replies) per passage key; passages with none left out.")
     anchors: dict[str, AnchorOut] = Field(description="Per passage key, the anchor of its "
                                           "first comment: to place a passage by its text.")
 
 
-def passage_counts_dict(passages: PassageCounts) -> dict[str, Any]:
-    return {"counts": passages.counts,
-            "anchors": {key: anchor_dict(a) for key, a in passages.anchors.items()}}
+# The passages route's dump, compiled from the model above (schemas/serialize.py).
+dump_passage_counts = compile_dump(PassageCountsOut, PassageCounts)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from comments_service.config import (
     MAX_PASSAGE_KEY,
 )
-from comments_service.schemas.base import StrictModel
-from comments_service.schemas.comments import CommentOut, comment_dict
-from comments_service.services.threads import ThreadPage, ThreadSummary
+from comments_service.schemas.base import OutModel, StrictModel
+from comments_service.schemas.comments import CommentOut
+from comments_service.schemas.serialize import compile_dump
+from comments_service.services.thread_pages import ThreadPage
 
 SortOrder = Literal["oldest", "newest", "top"]
 
@@ -27,8 +28,8 @@ class ThreadQuery(StrictModel):
                                 description="Only the comments on this passage key.")
 
 
-class ThreadOut(StrictModel):
-    article: str
+class ThreadOut(OutModel):
+    article: str = Field(validation_alias=AliasChoices("article", "article_key"))
     title: str | None
     url: str | None
     is_locked: bool
@@ -36,7 +37,7 @@ class ThreadOut(StrictModel):
     visible_count: int
 
 
-class ThreadPageOut(StrictModel):
+class ThreadPageOut(OutModel):
     thread: ThreadOut | None = Field(description="null until the article's first comment "
                                      "(or first subscription).")
     sort: SortOrder
@@ -44,23 +45,5 @@ class ThreadPageOut(StrictModel):
     next_cursor: str | None
 
 
-def thread_dict(thread: ThreadSummary | None) -> dict[str, Any] | None:
-    if thread is None:
-        return None
-    return {
-        "article": thread.article_key,
-        "title": thread.title,
-        "url": thread.url,
-        "is_locked": thread.is_locked,
-        "total_count": thread.total_count,
-        "visible_count": thread.visible_count,
-    }
-
-
-def thread_page_dict(page: ThreadPage) -> dict[str, Any]:
-    return {
-        "thread": thread_dict(page.thread),
-        "sort": page.sort,
-        "comments": [comment_dict(node) for node in page.comments],
-        "next_cursor": page.next_cursor,
-    }
+# The thread page's dump, compiled from the models above (schemas/serialize.py).
+dump_thread_page = compile_dump(ThreadPageOut, ThreadPage)

@@ -40,7 +40,10 @@ from comments_service.services.posting import token_hash
 @dataclass(frozen=True)
 class DeletedComment:
     id: int
+    # Kept as an empty placeholder because it has replies, rather than removed from view.
     is_placeholder: bool
+    # What the author asked for happened (schemas/comments.py DeletedOut says so).
+    deleted: bool = True
 
 
 def _authorized_comment(

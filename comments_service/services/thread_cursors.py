@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from comments_service.errors import InvalidCursor
 
 if TYPE_CHECKING:
-    from comments_service.services.threads import CommentNode
+    from comments_service.services.thread_pages import CommentNode
 
 Sort = Literal["oldest", "newest", "top"]
 

@@ -13,8 +13,6 @@ have children, as placeholders so the tree keeps its shape.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -43,67 +41,14 @@ from comments_service.services.thread_cursors import (
     top_level_cursor,
     top_level_key,
 )
+from comments_service.services.thread_pages import (
+    CommentNode,
+    RepliesPage,
+    ThreadPage,
+    ThreadSummary,
+)
 
 SORTS: tuple[Sort, ...] = ("oldest", "newest", "top")
-
-
-@dataclass(frozen=True)
-class ThreadSummary:
-    id: int
-    article_key: str
-    title: str | None
-    url: str | None
-    is_locked: bool
-    total_count: int
-    visible_count: int
-    version: int
-
-
-@dataclass
-class CommentNode:
-    id: int
-    parent_id: int | None
-    reply_to_id: int | None
-    root_id: int
-    depth: int
-    path: str
-    is_placeholder: bool
-    author_name: str | None
-    author_website: str | None
-    avatar: str
-    body_html: str
-    score: int
-    created_at: datetime
-    edited_at: datetime | None
-    replies: list[CommentNode] = field(default_factory=list)
-    replies_total: int = 0
-    replies_cursor: str | None = None
-    # A pinned top-level comment sorts first on every sort.
-    is_pinned: bool = False
-    # Only in the author's own response to a post held by pre-moderation.
-    is_pending: bool = False
-    # passages (issue 9): the passage a top-level comment is about, if any.
-    anchor: Anchor | None = None
-    # votes (services/votes.py): counters, and the rank the top sort pages by.
-    upvotes: int = 0
-    downvotes: int = 0
-    rank: int = 0
-
-
-@dataclass(frozen=True)
-class ThreadPage:
-    thread: ThreadSummary | None
-    sort: Sort
-    comments: list[CommentNode]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class RepliesPage:
-    root_id: int
-    comments: list[CommentNode]
-    next_cursor: str | None
-
 
 # The read path selects table columns (Core), not ORM attributes: same SQL and rows,
 # without the ORM's per-statement work (profiled: ~40 us a statement).
