@@ -92,7 +92,7 @@ class AnchorOut(OutModel):
 
 
 class CommentOut(OutModel):
-    # Read from a services.thread_pages.CommentNode (its properties: the public's view).
+    # Read from a services.thread_pages.CommentNode, the public's view of a comment.
     id: int
     parent_id: int | None
     reply_to_id: int | None
@@ -104,9 +104,7 @@ class CommentOut(OutModel):
     pinned: bool = Field(validation_alias=AliasChoices("pinned", "is_pinned"),
                          description="Pinned by a moderator: sorts first on every sort.")
     author: AuthorOut | None = Field(description="null for a deleted placeholder.")
-    # The node's shown_html first: its body_html is the stored one, a placeholder's too.
-    body_html: str = Field(validation_alias=AliasChoices("shown_html", "body_html"),
-                           description="Sanitized HTML; empty for a placeholder.")
+    body_html: str = Field(description="Sanitized HTML; empty for a placeholder.")
     score: int = Field(description="Net votes: upvotes - downvotes (imported comments "
                        "bring theirs).")
     upvotes: int

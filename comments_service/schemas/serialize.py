@@ -49,37 +49,41 @@ class _Compiler:
         self.names: dict[tuple[type[BaseModel], Any], str] = {}
         self.counter = itertools.count()
         self.sources: dict[str, str] = {}  # name -> the Python written, to read when debugging
+        self.writing: set[tuple[type[BaseModel], Any]] = set()  # models being written out
 
     def dump_name(self, model: type[BaseModel], source: Source) -> str:
-        key = (model, source if isinstance(source, type) else tuple(source.items()))
+        key = _key(model, source)
         name = self.names.get(key)
         if name is None:
             name = f"dump_{model.__name__}_{next(self.counter)}"
             self.names[key] = name  # before the body: a model may contain itself
-            self._define(name, model, source)
+            code = f"def {name}(o):\n    return {self._display(model, source, 'o')}\n"
+            self.sources[name] = code
+            # Written from the model's field names and aliases (as literals) and names of
+            # this namespace, at import time: nothing from a request reaches it.
+            exec(code, self.namespace)  # noqa: S102
         return name
 
-    def _define(self, name: str, model: type[BaseModel], source: Source) -> None:
+    def _display(self, model: type[BaseModel], source: Source, base: str) -> str:
+        """A dict display of ``model``'s fields read from the variable ``base``."""
+        key = _key(model, source)
+        self.writing.add(key)
         attributes = _attributes(source)
         entries = []
         for field_name, info in model.model_fields.items():
             read = _read_name(model, field_name, info, attributes)
             if isinstance(source, Mapping):
-                access = f"o[{read!r}]"
+                access = f"{base}[{read!r}]"
             elif read.isidentifier():
-                access = f"o.{read}"
+                access = f"{base}.{read}"
             else:
-                access = f"getattr(o, {read!r})"
-            key = info.serialization_alias or info.alias or field_name
+                access = f"getattr({base}, {read!r})"
+            out = info.serialization_alias or info.alias or field_name
             where = f"{model.__name__}.{field_name}"
-            annotation = _with_metadata(info)
-            entries.append(f"{key!r}: {self.value(annotation, attributes[read], access, where)}")
-        body = ",\n        ".join(entries)
-        # The code is written from the model's field names and aliases (as literals) and
-        # names of this namespace, at import time: nothing from a request reaches it.
-        code = f"def {name}(o):\n    return {{\n        {body},\n    }}\n"
-        self.sources[name] = code
-        exec(code, self.namespace)  # noqa: S102
+            value = self.value(_with_metadata(info), attributes[read], access, where)
+            entries.append(f"{out!r}: {value}")
+        self.writing.discard(key)
+        return "{" + ", ".join(entries) + "}"
 
     def value(self, annotation: Any, source: Any, expr: str, where: str) -> str:
         """Python for ``expr`` (of type ``source``) dumped as ``annotation`` in JSON mode."""
@@ -98,7 +102,11 @@ class _Compiler:
         if self._is_plain(inner):
             return expr
         if isinstance(inner, type) and issubclass(inner, BaseModel):
-            return f"{self.dump_name(inner, _nested_source(source, where))}({expr})"
+            nested = _nested_source(source, where)
+            # Written in place (one call less a comment) unless the model contains itself.
+            if expr.isidentifier() and _key(inner, nested) not in self.writing:
+                return self._display(inner, nested, expr)
+            return f"{self.dump_name(inner, nested)}({expr})"
         origin, args = typing.get_origin(inner), typing.get_args(inner)
         if origin is list:
             item = f"x{next(self.counter)}"
@@ -129,6 +137,9 @@ class _Compiler:
         return False
 
     def _constant(self, value: Any, hint: str) -> str:
+        for name, known in self.namespace.items():
+            if known is value:
+                return name
         name = f"{hint}_{next(self.counter)}"
         self.namespace[name] = value
         return name
@@ -151,6 +162,10 @@ def compile_dump(model: type[BaseModel], source: Source) -> Dump:
 
 
 # ---- reading types ------------------------------------------------------------------
+
+
+def _key(model: type[BaseModel], source: Source) -> tuple[type[BaseModel], Any]:
+    return model, source if isinstance(source, type) else tuple(source.items())
 
 
 def _attributes(source: Source) -> dict[str, Any]:

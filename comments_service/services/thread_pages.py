@@ -1,8 +1,8 @@
 """What a read of a thread returns (services/threads.py): pages of comment nodes.
 
-A node carries what a comment row says; its properties say what the public sees of it
-(a placeholder, hidden or deleted but kept for its replies, shows no author and no
-body). schemas/comments.py CommentOut serializes a node by these names.
+A node is what the public sees of a comment row: a placeholder (hidden or deleted but
+kept for its replies) shows no author and no body. schemas/comments.py CommentOut
+serializes a node by these names.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class ThreadSummary:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per comment read, and frozen costs ~3x
 class Author:
     """Who wrote a comment, as the public sees it: never the email or the address."""
 
@@ -40,16 +40,18 @@ class Author:
 
 @dataclass
 class CommentNode:
+    """A comment as the public sees it: a placeholder (hidden or deleted, kept for its
+    replies) has status "deleted", no author and an empty body; "pending" only in the
+    author's own response to a post held by pre-moderation."""
+
     id: int
     parent_id: int | None
     reply_to_id: int | None
     root_id: int
     depth: int
     path: str
-    is_placeholder: bool
-    author_name: str | None
-    author_website: str | None
-    avatar: str
+    status: PublicStatus
+    author: Author | None
     body_html: str
     score: int
     created_at: datetime
@@ -59,8 +61,6 @@ class CommentNode:
     replies_cursor: str | None = None
     # A pinned top-level comment sorts first on every sort.
     is_pinned: bool = False
-    # Only in the author's own response to a post held by pre-moderation.
-    is_pending: bool = False
     # passages (issue 9): the passage a top-level comment is about, if any.
     anchor: Anchor | None = None
     # votes (services/votes.py): counters, and the rank the top sort pages by.
@@ -69,22 +69,8 @@ class CommentNode:
     rank: int = 0
 
     @property
-    def status(self) -> PublicStatus:
-        if self.is_placeholder:
-            return "deleted"
-        return "pending" if self.is_pending else "visible"
-
-    @property
-    def author(self) -> Author | None:
-        if self.is_placeholder:
-            return None
-        return Author(self.author_name, self.author_website, self.avatar)
-
-    @property
-    def shown_html(self) -> str:
-        """The body the public sees: a placeholder's stored body (a hidden comment's)
-        is never shown."""
-        return "" if self.is_placeholder else self.body_html
+    def is_placeholder(self) -> bool:
+        return self.status == "deleted"
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,9 @@ from comments_service.services.thread_cursors import (
     top_level_key,
 )
 from comments_service.services.thread_pages import (
+    Author,
     CommentNode,
+    PublicStatus,
     RepliesPage,
     ThreadPage,
     ThreadSummary,
@@ -106,6 +108,8 @@ def _node(row: Row[Any]) -> CommentNode:
     (ident, parent_id, reply_to_id, root_id, depth, path, status, author_name,
      author_website, avatar_seed, body_html, score, reply_count, created_at, edited_at,
      is_pinned, upvotes, downvotes, rank) = row[:_NODE_WIDTH]
+    # The rows read are visible, or not visible but with replies: placeholders.
+    visible = status == _VISIBLE
     return CommentNode(
         id=ident,
         parent_id=parent_id,
@@ -113,11 +117,9 @@ def _node(row: Row[Any]) -> CommentNode:
         root_id=root_id,
         depth=depth,
         path=path,
-        is_placeholder=status != _VISIBLE,
-        author_name=author_name,
-        author_website=author_website,
-        avatar=avatar_seed,
-        body_html=body_html,
+        status="visible" if visible else "deleted",
+        author=Author(author_name, author_website, avatar_seed) if visible else None,
+        body_html=body_html if visible else "",
         score=score,
         created_at=created_at,
         edited_at=edited_at,
@@ -140,6 +142,9 @@ def _anchored_node(row: Row[Any]) -> CommentNode:
 
 def node_from_comment(comment: Comment, anchor: Anchor | None = None) -> CommentNode:
     """The public view of a comment just written (no replies attached)."""
+    status: PublicStatus = (
+        "visible" if comment.status == _VISIBLE
+        else "pending" if comment.status == CommentStatus.PENDING.value else "deleted")
     return CommentNode(
         id=comment.id,
         parent_id=comment.parent_id,
@@ -147,18 +152,15 @@ def node_from_comment(comment: Comment, anchor: Anchor | None = None) -> Comment
         root_id=comment.root_id or comment.id,
         depth=comment.depth,
         path=comment.path,
-        is_placeholder=comment.status
-        not in (CommentStatus.VISIBLE.value, CommentStatus.PENDING.value),
-        author_name=comment.author_name,
-        author_website=comment.author_website,
-        avatar=comment.avatar_seed,
-        body_html=comment.body_html,
+        status=status,
+        author=None if status == "deleted"
+        else Author(comment.author_name, comment.author_website, comment.avatar_seed),
+        body_html="" if status == "deleted" else comment.body_html,
         score=comment.score,
         created_at=comment.created_at,
         edited_at=comment.edited_at,
         replies_total=comment.reply_count if comment.depth == 0 else 0,
         is_pinned=comment.is_pinned,
-        is_pending=comment.status == CommentStatus.PENDING.value,
         anchor=anchor,
         upvotes=comment.upvotes or 0,
         downvotes=comment.downvotes or 0,
