@@ -231,7 +231,7 @@ def _without_none(annotation: Any) -> Any:
 
 def _nested_source(source: Any, where: str) -> Source:
     source = _without_none(_split_annotated(source)[0])
-    if isinstance(source, type | Mapping):
+    if source is not Any and isinstance(source, type | Mapping):
         return source
     raise TypeError(f"{where}: the source's type {source!r} names no class to read from")
 
