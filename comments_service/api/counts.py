@@ -30,6 +30,6 @@ def get_counts(site_slug: str) -> Response:
     if len(set(query.article)) > most:
         raise BadRequest(fields={"article": f"Ask for at most {most} articles at once."})
     counts = threads.count_comments(db.session, site, query.article)
-    response = jsonify({"counts": counts})
+    response = jsonify(CountsOut.dump({"counts": counts}))
     response.headers["Cache-Control"] = "public, max-age=30"
     return response

@@ -46,5 +46,5 @@ def flag_comment(site_slug: str, comment_id: int) -> tuple[Response, int, dict[s
         events=context.events(),
     )
     db.session.commit()
-    body = {"flagged": True, "comment_id": flagged.comment_id}
+    body = FlaggedOut.dump({"flagged": True, "comment_id": flagged.comment_id})
     return jsonify(body), 201, {"Cache-Control": "no-store"}

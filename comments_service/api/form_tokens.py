@@ -7,7 +7,7 @@ from flask import Response, current_app, jsonify
 from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.limits import limiter, read_limit
-from comments_service.schemas import FormTokenOut, iso
+from comments_service.schemas import FormTokenOut
 from comments_service.services import spam
 
 
@@ -24,6 +24,6 @@ from comments_service.services import spam
 def get_form_token(site_slug: str) -> Response:
     site = context.site(site_slug)
     issued = spam.issue_form_token(current_app.config["SECRET_KEY"], site.slug)
-    response = jsonify({"token": issued.token, "issued_at": iso(issued.issued_at)})
+    response = jsonify(FormTokenOut.dump(issued))
     response.headers["Cache-Control"] = "no-store"
     return response

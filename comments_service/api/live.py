@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import asdict
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -173,8 +172,9 @@ def thread_events(site_slug: str) -> Response:
             subscription.close()
             slot.release()
         marker = max([marker, *(event.comment_id for event in news)])
-        response = jsonify({"events": [asdict(event) for event in news],
-                            "last_event_id": marker})
+        answer = LiveEventsOut.model_validate({"events": news, "last_event_id": marker},
+                                              from_attributes=True)
+        response = jsonify(answer.model_dump(mode="json"))
         response.headers["Cache-Control"] = "no-store"
         return response
     response = Response(

@@ -83,7 +83,7 @@ def _page_limit(asked: int | None, default: int) -> int:
 def me() -> Response:
     actor = _actor()
     slugs = [slug for _, slug in moderators.site_slugs(db.session, actor)]
-    return jsonify({"email": actor.name, "sites": slugs})
+    return jsonify(MeOut.dump({"email": actor.name, "sites": slugs}))
 
 
 @moderation_api.get("/queue")

@@ -27,6 +27,6 @@ def preview_comment(site_slug: str) -> Response:
     context.site(site_slug)
     payload = json_body(PreviewIn)
     body_html = render_preview(payload.body, context.settings().comments)
-    response = jsonify({"body_html": body_html})
+    response = jsonify(PreviewOut.dump({"body_html": body_html}))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -46,4 +46,5 @@ def request_reader_data(site_slug: str) -> tuple[Response, int, dict[str, str]]:
         settings.notifications.enabled, current_app.config["SECRET_KEY"], context.now(),
     )
     db.session.commit()
-    return jsonify({"message": ACCEPTED_MESSAGE}), 202, {"Cache-Control": "no-store"}
+    body = ReaderDataRequestOut.dump({"message": ACCEPTED_MESSAGE})
+    return jsonify(body), 202, {"Cache-Control": "no-store"}

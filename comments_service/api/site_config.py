@@ -22,7 +22,7 @@ from comments_service.services.votes import downvotes_allowed
 def get_site_config(site_slug: str) -> Response:
     site = context.site(site_slug)
     settings = context.settings()
-    response = jsonify(
+    response = jsonify(PublicConfigOut.dump(
         {
             "site": site.slug,
             "name": site.name,
@@ -46,6 +46,6 @@ def get_site_config(site_slug: str) -> Response:
             "downvotes": settings.votes.enabled and downvotes_allowed(site, settings.votes),
             "feeds": settings.feeds.enabled,
         }
-    )
+    ))
     response.headers["Cache-Control"] = "public, max-age=60"
     return response

@@ -50,5 +50,6 @@ def subscribe(site_slug: str) -> tuple[Response, int, dict[str, str]]:
         context.now(),
     )
     db.session.commit()
-    body = {"article": payload.article.strip(), "notify": mode, "message": ACCEPTED_MESSAGE}
+    body = SubscriptionOut.dump(
+        {"article": payload.article.strip(), "notify": mode, "message": ACCEPTED_MESSAGE})
     return jsonify(body), 202, {"Cache-Control": "no-store"}

@@ -91,5 +91,5 @@ def get_my_votes(site_slug: str) -> tuple[Response, int, dict[str, str]]:
     if len(query.comment) > most:
         raise BadRequest(fields={"comment": f"Ask about {most} comments at most."})
     found = votes.my_votes(db.session, site, _voter(), query.comment)
-    body = {"votes": {str(ident): value for ident, value in found.items()}}
+    body = MyVotesOut.dump({"votes": {str(ident): value for ident, value in found.items()}})
     return jsonify(body), 200, NO_STORE

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from comments_service.schemas.base import StrictModel
+from comments_service.schemas.base import OutModel, StrictModel
 
 
 class CountsQuery(StrictModel):
     article: list[str] = Field(min_length=1, description="Repeat for each article key.")
 
 
-class CountsOut(StrictModel):
+class CountsOut(OutModel):
     counts: dict[str, int]

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from comments_service.schemas.base import StrictModel
+from comments_service.schemas.base import OutModel, StrictModel
 
 
 class NewFlag(StrictModel):
@@ -24,6 +24,6 @@ class NewFlag(StrictModel):
                              "\"other\" (moderation.max_flag_text_chars at most).")
 
 
-class FlaggedOut(StrictModel):
+class FlaggedOut(OutModel):
     flagged: bool
     comment_id: int

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
-from comments_service.schemas.base import StrictModel
+from comments_service.schemas.base import DateTimeOut, OutModel
 
 
-class FormTokenOut(StrictModel):
+class FormTokenOut(OutModel):
     token: str = Field(description="Send it back as form_token with the comment.")
-    issued_at: datetime
+    issued_at: DateTimeOut

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from comments_service.schemas.base import StrictModel
+from comments_service.schemas.base import OutModel, StrictModel
 
 
 class PreviewIn(StrictModel):
@@ -13,6 +13,6 @@ class PreviewIn(StrictModel):
     body: str = Field(description="The Markdown body, as it would be posted.")
 
 
-class PreviewOut(StrictModel):
+class PreviewOut(OutModel):
     body_html: str = Field(description="The body rendered and sanitized exactly as a post "
                            "would store it (sanitize.py).")

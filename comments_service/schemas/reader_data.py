@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from comments_service.schemas.base import StrictModel
+from comments_service.schemas.base import OutModel, StrictModel
 
 
 class NewReaderDataRequest(StrictModel):
@@ -13,5 +13,5 @@ class NewReaderDataRequest(StrictModel):
     email: str = Field(description="The address the comments were posted with.")
 
 
-class ReaderDataRequestOut(StrictModel):
+class ReaderDataRequestOut(OutModel):
     message: str

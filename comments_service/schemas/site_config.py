@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from comments_service.schemas.base import StrictModel
+from comments_service.schemas.base import OutModel
 
 
-class PassagesConfigOut(StrictModel):
+class PassagesConfigOut(OutModel):
     enabled: bool
     max_quote_chars: int
     context_chars: int
@@ -15,7 +15,7 @@ class PassagesConfigOut(StrictModel):
                                   "page marks no passages.")
 
 
-class PublicConfigOut(StrictModel):
+class PublicConfigOut(OutModel):
     site: str
     name: str
     require_name: bool

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from comments_service.schemas.base import StrictModel
+from comments_service.schemas.base import OutModel, StrictModel
 
 
 class NewSubscription(StrictModel):
@@ -17,7 +17,7 @@ class NewSubscription(StrictModel):
     notify: Literal["all"] = Field("all", description="Every new comment in the thread.")
 
 
-class SubscriptionOut(StrictModel):
+class SubscriptionOut(OutModel):
     article: str
     notify: Literal["all", "replies"] = Field(description="What the address follows now.")
     message: str = Field(description="The same for confirmed and new addresses.")

@@ -30,6 +30,6 @@ class MyVotesQuery(StrictModel):
                                  "(at most votes.max_lookup_ids).")
 
 
-class MyVotesOut(StrictModel):
+class MyVotesOut(OutModel):
     votes: dict[str, Literal[1, -1]] = Field(description="The reader's vote by comment id; "
                                              "comments without one are left out.")
