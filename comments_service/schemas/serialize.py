@@ -1,17 +1,19 @@
 """Fast dumps compiled from the response models: the ``*Out`` model stays the one definition.
 
 ``Model.dump(source)`` (base.OutModel) validates a service's value with pydantic and dumps
-it: ~32 us a comment, three times what a hand-written dict cost, and a thread page is the
-hot read path. ``compile_dump(Model, Source)`` reads the model's fields once, at import
-time, and writes the Python of a function that builds the same JSON-ready dict straight
-from the attributes of ``Source`` (a service's dataclass) or the keys of a dict of them:
+it: on a 200-comment thread page about three times the time of a dict written by hand
+(benchmarks/serialize.py), and that page is the hot read path. ``compile_dump(Model,
+Source)`` reads the model's fields once, at import time, and writes the Python of a
+function that builds the same JSON-ready dict straight from the attributes of ``Source``
+(a service's dataclass) or the keys of a dict of them, as fast as the hand-written one:
 
 - a field is read from its ``validation_alias`` (the first of its ``AliasChoices`` that
   ``Source`` has, as pydantic picks the first it finds) or its name, and written under its
   ``serialization_alias`` or name (``by_alias=True``);
 - nested models, lists and dicts of them, optional (``X | None``) values, and times with a
   ``PlainSerializer`` (base.IsoTime) are converted as pydantic's ``mode="json"`` would;
-  scalars, literals and lists or dicts of them are passed as they are.
+  scalars, literals and lists or dicts of them are passed as they are (nothing is
+  validated: the service's types are trusted, as a hand-written dict trusted them).
 
 Anything else (a plain ``datetime``, an enum, an attribute ``Source`` lacks) is refused
 with a TypeError when the module defining the dump is imported, so a model and its dump
@@ -57,7 +59,11 @@ class _Compiler:
         if name is None:
             name = f"dump_{model.__name__}_{next(self.counter)}"
             self.names[key] = name  # before the body: a model may contain itself
-            code = f"def {name}(o):\n    return {self._display(model, source, 'o')}\n"
+            try:
+                code = f"def {name}(o):\n    return {self._display(model, source, 'o')}\n"
+            except TypeError:
+                del self.names[key]
+                raise
             self.sources[name] = code
             # Written from the model's field names and aliases (as literals) and names of
             # this namespace, at import time: nothing from a request reaches it.
@@ -68,6 +74,13 @@ class _Compiler:
         """A dict display of ``model``'s fields read from the variable ``base``."""
         key = _key(model, source)
         self.writing.add(key)
+        try:
+            entries = self._entries(model, source, base)
+        finally:
+            self.writing.discard(key)
+        return "{" + ", ".join(entries) + "}"
+
+    def _entries(self, model: type[BaseModel], source: Source, base: str) -> list[str]:
         attributes = _attributes(source)
         entries = []
         for field_name, info in model.model_fields.items():
@@ -82,8 +95,7 @@ class _Compiler:
             where = f"{model.__name__}.{field_name}"
             value = self.value(_with_metadata(info), attributes[read], access, where)
             entries.append(f"{out!r}: {value}")
-        self.writing.discard(key)
-        return "{" + ", ".join(entries) + "}"
+        return entries
 
     def value(self, annotation: Any, source: Any, expr: str, where: str) -> str:
         """Python for ``expr`` (of type ``source``) dumped as ``annotation`` in JSON mode."""
