@@ -149,7 +149,6 @@ class DeletedOut(OutModel):
 
 
 # The public comment routes' dumps, compiled from the models above (schemas/serialize.py).
-dump_comment = compile_dump(CommentOut, CommentNode)
 dump_replies_page = compile_dump(RepliesPageOut, RepliesPage)
 dump_single_comment = compile_dump(SingleCommentOut, {"comment": CommentNode})
 dump_posted_comment = compile_dump(PostedCommentOut, {

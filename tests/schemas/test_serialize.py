@@ -19,7 +19,6 @@ from comments_service.schemas import (
     RepliesPageOut,
     SingleCommentOut,
     ThreadPageOut,
-    dump_comment,
     dump_passage_counts,
     dump_posted_comment,
     dump_replies_page,
@@ -89,8 +88,7 @@ def samples() -> list[tuple[type[BaseModel], Any, object]]:
         (ThreadPageOut, dump_thread_page, ThreadPage(THREAD, "top", top, "next")),
         (ThreadPageOut, dump_thread_page, ThreadPage(None, "oldest", [], None)),
         (RepliesPageOut, dump_replies_page, RepliesPage(1, top[0].replies, None)),
-        (CommentOut, dump_comment, top[0]),
-        (CommentOut, dump_comment, top[1]),
+        (SingleCommentOut, dump_single_comment, {"comment": top[1]}),
         (SingleCommentOut, dump_single_comment, {"comment": top[3]}),
         (PostedCommentOut, dump_posted_comment, {
             "comment": top[0], "edit_token": "tok", "editable_until": WHEN}),
