@@ -1,6 +1,6 @@
 """Dumping a thread page of 200 comments: the compiled dump against pydantic's own.
 
-    .venv/bin/python -m benchmarks.serialize [--comments 200] [--rounds 7]
+    .venv/bin/python -m benchmarks.serialize [--comments 200] [--rounds 20]
 
 In-process, no database: a page of CommentNodes as services/threads.py builds them
 (top-level comments with replies; some anchored, pinned, edited, voted, placeholders),
@@ -80,8 +80,8 @@ def best_us(work: Callable[[], Any], rounds: int, repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     page = page_of(args.comments)
     compiled = dump_thread_page(page)
