@@ -111,6 +111,8 @@ def _stream(runtime: live.LiveRuntime, subscription: Subscription, slot: Slot,
                 # A comment approved late has a smaller id; the marker never goes back.
                 marker = max(marker, event.comment_id)
                 yield _sse(event, marker)
+            # Resumed: the server has written what was yielded (or there was nothing).
+            subscription.written()
     finally:
         subscription.close()
         slot.release()
