@@ -124,7 +124,8 @@ def crowd(ports: list[int], count: int) -> Iterator[tuple[subprocess.Popen[str],
 
 
 def _ask(process: subprocess.Popen[str], command: str) -> dict[str, Any]:
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None
+    assert process.stdout is not None
     process.stdin.write(command + "\n")
     process.stdin.flush()
     answer: dict[str, Any] = json.loads(process.stdout.readline())

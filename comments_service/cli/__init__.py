@@ -14,8 +14,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from comments_service import web
-from comments_service.cli import serving
 from comments_service.app import create_app
+from comments_service.cli import serving
 from comments_service.config import ConfigError, Settings, load_settings, replace_section
 from comments_service.errors import ApiError, SiteNotFound, ValidationFailed
 from comments_service.extensions import db

@@ -15,13 +15,12 @@ missed from the database.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -86,35 +85,47 @@ class Subscription:
     reconnect). A stale stream ends and its reader replays from the database.
     The stream calls ``written()`` once it has sent (or skipped) the event that
     ``get()`` gave it.
+
+    A deque and an Event rather than a queue.Queue: a publish wakes thousands of
+    these at once, and under gevent an Event is one native object where a Queue is
+    a lock and three conditions, each wait allocating another lock.
     """
 
     def __init__(self, channel: str, size: int, fanout: LocalFanout) -> None:
         self.channel = channel
-        self._queue: queue.Queue[tuple[LiveEvent, Delivery | None]] = queue.Queue(maxsize=size)
+        self._size = size
+        self._items: deque[tuple[LiveEvent, Delivery | None]] = deque()
+        self._arrived = threading.Event()
         self._fanout = fanout
         self._in_hand: Delivery | None = None
         self.is_stale = False
 
     def offer(self, event: LiveEvent, delivery: Delivery | None = None) -> None:
-        try:
-            self._queue.put_nowait((event, delivery))
-        except queue.Full:
+        if len(self._items) >= self._size:
             self.mark_stale()
             if delivery is not None:
                 delivery.done()
+            return
+        self._items.append((event, delivery))
+        self._arrived.set()
 
     def mark_stale(self) -> None:
         self.is_stale = True
-        # Wake a waiting reader so it notices at once (a full queue wakes it anyway).
-        with contextlib.suppress(queue.Full):
-            self._queue.put_nowait((_WAKE, None))
+        # Wake a waiting reader so it notices at once.
+        self._items.append((_WAKE, None))
+        self._arrived.set()
 
     def get(self, timeout: float) -> LiveEvent | None:
         """The next event, or None after `timeout` seconds (or when woken stale)."""
         self.written()
+        if not self._items:
+            # Cleared before looking: an offer after the look sets it again.
+            self._arrived.clear()
+            if not self._items and not self._arrived.wait(timeout):
+                return None
         try:
-            event, self._in_hand = self._queue.get(timeout=timeout)
-        except queue.Empty:
+            event, self._in_hand = self._items.popleft()
+        except IndexError:
             return None
         return None if event is _WAKE else event
 
@@ -127,11 +138,13 @@ class Subscription:
     def close(self) -> None:
         self._fanout.remove(self)
         self.written()
-        with contextlib.suppress(queue.Empty):
-            while True:
-                _event, delivery = self._queue.get_nowait()
-                if delivery is not None:
-                    delivery.done()
+        while self._items:
+            try:
+                _event, delivery = self._items.popleft()
+            except IndexError:
+                break
+            if delivery is not None:
+                delivery.done()
 
     def __enter__(self) -> Subscription:
         return self
