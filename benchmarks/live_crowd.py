@@ -132,6 +132,22 @@ def _ask(process: subprocess.Popen[str], command: str) -> dict[str, Any]:
     return answer
 
 
+def server_delivery_ms(port: int) -> float | None:
+    """The server's own view (comments_live_delivery_seconds): mean time from a commit to
+    the last of its streams having written the event, over the events so far."""
+    status, body = _request(port, "GET", "/metrics", None, "127.0.0.1")
+    if status != 200:
+        return None
+    figures = {}
+    for line in body.decode().splitlines():
+        name, _, value = line.partition(" ")
+        if name in ("comments_live_delivery_seconds_sum", "comments_live_delivery_seconds_count"):
+            figures[name.rsplit("_", 1)[1]] = float(value)
+    if not figures.get("count"):
+        return None
+    return figures["sum"] / figures["count"] * 1000
+
+
 def fan_out(process: subprocess.Popen[str], poster: Poster, port: int,
             opened: int) -> Measured:
     """Post FANOUT_POSTS comments to the crowd's article; arrival times after each 201."""
@@ -149,12 +165,17 @@ def fan_out(process: subprocess.Popen[str], poster: Poster, port: int,
     delays.sort()
     if not delays:
         return {"reached": 0, "of": opened, "note": "no reader got a post"}
+    server_ms = server_delivery_ms(port)
+    server_note = "" if server_ms is None else (
+        f"; the server's own commit-to-last-written, mean {server_ms:.0f} ms")
     return {
         "p50_ms": delays[len(delays) // 2],
         "p99_ms": delays[min(len(delays) - 1, int(len(delays) * 0.99))],
         "max_ms": delays[-1],
         "reached": min(reached), "of": opened,
-        "note": f"{FANOUT_POSTS} posts; readers reached by each: {reached} of {opened}",
+        "server_ms": server_ms,
+        "note": f"{FANOUT_POSTS} posts; readers reached by each: {reached} of {opened}"
+                f"{server_note}",
     }
 
 

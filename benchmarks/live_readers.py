@@ -6,8 +6,8 @@
 Each reader connects from its own source address 127.A.B.1 (a /24 of its own, so the
 server's per-address cap never groups them) and holds one Server-Sent Events stream;
 readers are dealt round-robin over the targets. The request is HTTP/1.0 so the body
-comes unchunked and ends with the connection: a reader only scans lines for the
-`data:` of `comment` events and notes when each arrived (time.time()).
+comes unchunked and ends with the connection: a reader only scans what arrives for
+the `data:` lines of `comment` events and notes when each arrived (time.time()).
 
 It talks to the benchmark on stdin/stdout, one JSON object a line: it prints
 {"opened", "refused", "failed", "seconds"} once every reader has its answer, then
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 import time
@@ -36,6 +35,46 @@ def source_address(index: int) -> str:
     return f"127.{1 + index // 256}.{index % 256}.1"
 
 
+class Reader(asyncio.Protocol):
+    """One stream: the status line, then `comment` data lines, scanned per chunk (a
+    Protocol, not a StreamReader: a post wakes every reader at once, and this process
+    shares the machine with the server it measures)."""
+
+    def __init__(self, crowd: Crowd, request: bytes, answered: asyncio.Future[str]) -> None:
+        self.crowd = crowd
+        self.request = request
+        self.answered = answered
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        data = self.buffer + data
+        if not self.answered.done():
+            status = data.split(b" ", 2)[1:2]
+            self.answered.set_result(status[0].decode() if status else "none")
+        start = data.find(COMMENT_DATA)
+        while start >= 0:
+            end = data.find(b"\n", start)
+            if end < 0:
+                break
+            comment_id = json.loads(data[start + 6:end])["comment_id"]
+            self.crowd.arrivals.setdefault(comment_id, []).append(now)
+            start = data.find(COMMENT_DATA, end)
+        # Keep an unfinished data line for the next chunk.
+        self.buffer = data[start:] if start >= 0 else b""
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.answered.done():
+            self.answered.set_result("closed")
+        self.crowd.open_now -= 1
+
+
 @dataclass
 class Crowd:
     path: str
@@ -44,43 +83,30 @@ class Crowd:
     refused: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
     arrivals: dict[int, list[float]] = field(default_factory=dict)
-    writers: list[asyncio.StreamWriter] = field(default_factory=list)
+    transports: list[asyncio.BaseTransport] = field(default_factory=list)
 
-    async def read(self, reader: asyncio.StreamReader) -> None:
-        try:
-            while line := await reader.readline():
-                if line.startswith(COMMENT_DATA):
-                    now = time.time()
-                    comment_id = json.loads(line[6:])["comment_id"]
-                    self.arrivals.setdefault(comment_id, []).append(now)
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            self.open_now -= 1
-
-    async def open_one(self, index: int, host: str, port: int, gate: asyncio.Semaphore,
-                       tasks: list[asyncio.Task[None]]) -> None:
+    async def open_one(self, index: int, host: str, port: int,
+                       gate: asyncio.Semaphore) -> None:
+        loop = asyncio.get_running_loop()
+        request = (f"GET {self.path} HTTP/1.0\r\nHost: {host}:{port}\r\n"
+                   "Accept: text/event-stream\r\n\r\n").encode()
         async with gate:
+            answered: asyncio.Future[str] = loop.create_future()
             try:
-                reader, writer = await asyncio.wait_for(asyncio.open_connection(
-                    host, port, local_addr=(source_address(index), 0)), 30)
-                writer.write(f"GET {self.path} HTTP/1.0\r\nHost: {host}:{port}\r\n"
-                             "Accept: text/event-stream\r\n\r\n".encode())
-                status = (await asyncio.wait_for(reader.readline(), 30)).split()
-                while (await asyncio.wait_for(reader.readline(), 30)) not in (b"\r\n", b""):
-                    pass
+                transport, _ = await asyncio.wait_for(loop.create_connection(
+                    lambda: Reader(self, request, answered), host, port,
+                    local_addr=(source_address(index), 0)), 30)
+                self.open_now += 1
+                code = await asyncio.wait_for(answered, 30)
             except (OSError, TimeoutError) as exc:
                 self.failed[type(exc).__name__] += 1
                 return
-        code = status[1].decode() if len(status) > 1 else "none"
         if code != "200":
             self.refused[code] += 1
-            writer.close()
+            transport.close()
             return
         self.opened += 1
-        self.open_now += 1
-        self.writers.append(writer)
-        tasks.append(asyncio.create_task(self.read(reader)))
+        self.transports.append(transport)
 
 
 async def commands(crowd: Crowd) -> None:
@@ -99,20 +125,15 @@ async def commands(crowd: Crowd) -> None:
 async def run(targets: list[tuple[str, int]], path: str, count: int) -> None:
     crowd = Crowd(path)
     gate = asyncio.Semaphore(OPENING_AT_ONCE)
-    tasks: list[asyncio.Task[None]] = []
     started = time.perf_counter()
-    await asyncio.gather(*(crowd.open_one(i, *targets[i % len(targets)], gate, tasks)
+    await asyncio.gather(*(crowd.open_one(i, *targets[i % len(targets)], gate)
                            for i in range(count)))
     print(json.dumps({"opened": crowd.opened, "refused": crowd.refused,
                       "failed": crowd.failed, "seconds": time.perf_counter() - started}),
           flush=True)
     await commands(crowd)
-    for writer in crowd.writers:
-        writer.close()
-    for task in tasks:
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.gather(*tasks, return_exceptions=True)
+    for transport in crowd.transports:
+        transport.close()
 
 
 def main(argv: list[str] | None = None) -> int:
