@@ -72,3 +72,19 @@ def test_gevent_streams_per_process_follow_the_open_files_limit() -> None:
     assert streams_per_process(gevent, open_files=1_048_576) == 20_000
     assert streams_per_process(gevent, open_files=1_024) == 24
     assert streams_per_process(gevent, open_files=500) == 0
+
+
+def test_unknown_worker_class_is_refused() -> None:
+    """[server] worker_class is "gevent" or "gthread"; anything else stops the start."""
+    with pytest.raises(ConfigError, match=re.escape("server.worker_class")):
+        settings(server={"worker_class": "sync"})
+
+
+def test_serve_runs_gunicorn_with_room_above_the_stream_cap() -> None:
+    """`serve`'s gunicorn settings: the configured worker class, and gevent connections
+    above the streams' cap, so a reader beyond it gets 503, not a hung connection."""
+    from comments_service.cli import serving
+
+    options = serving.prepare(settings(live={"max_streams_per_process": 300}))
+    assert options["worker_class"] == "gevent"
+    assert options["worker_connections"] == 300 + 1_000
