@@ -457,10 +457,6 @@ def live_only(args: argparse.Namespace) -> int:
     rows = table.build_rows([measured], table.live_row_specs(args.live_readers))
     print()
     print(table.render_text(rows))
-    for key in ("crowd", "memory", "delivery", "delivery-scale"):
-        note = measured.get("ours-live", {}).get(key, {}).get("note")
-        if note:
-            print(f"  {key}: {note}")
     print()
     print("Targets:")
     for line in table.targets_summary(rows):
