@@ -33,7 +33,10 @@ worker_connections = int(os.environ.get("COMMENTS_WORKER_CONNECTIONS", "21000"))
 # workers this process forks.
 _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 if _soft != _hard:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (_hard, _hard))
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (_hard, _hard))
+    except (ValueError, OSError):  # an unlimited hard limit the kernel refuses: keep soft
+        pass
 # Requests are short; a stuck one is a bug, not a reason to wait a minute.
 timeout = 30
 graceful_timeout = 20

@@ -28,10 +28,13 @@ from comments_service.live import RESERVED_DESCRIPTORS, streams_per_process
 
 def raise_open_files_limit() -> int:
     """Raise the soft limit on open files to the hard one (each stream is a socket);
-    returns the new soft limit."""
+    returns the soft limit now in force."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != soft:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):  # e.g. an unlimited hard limit the kernel refuses
+            return soft
     return hard
 
 

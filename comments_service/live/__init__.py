@@ -105,8 +105,9 @@ def open_files_limit() -> int:
     import resource
 
     soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return ASYNC_STREAMS_CEILING + RESERVED_DESCRIPTORS if soft == resource.RLIM_INFINITY \
-        else soft
+    if soft == resource.RLIM_INFINITY:
+        return ASYNC_STREAMS_CEILING + RESERVED_DESCRIPTORS
+    return soft
 
 
 def streams_per_process(settings: Settings, open_files: int | None = None) -> int:

@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -40,7 +41,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     """`serve` with 4 threads on a free port, its SQLite database in tmp_path."""
     port = _free_port()
     env = {**os.environ, "COMMENTS_DATABASE_URL": f"sqlite:///{tmp_path / 'crowd.db'}",
-           "COMMENTS_SERVER_THREADS": "4"}
+           "COMMENTS_SERVER_THREADS": "4", "COMMENTS_LIVE_HEARTBEAT_SECONDS": "2"}
     env.pop("COMMENTS_CONFIG", None)
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
@@ -68,12 +69,12 @@ def served(tmp_path: Path) -> Iterator[str]:
             server.wait()
 
 
-def _open_stream(port: int) -> tuple[socket.socket, Iterator[bytes]]:
+def _open_stream(port: int) -> tuple[socket.socket, BinaryIO]:
     """A raw HTTP/1.0 SSE request; returns the socket and its lines once `ready` came."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT_S)
     sock.sendall(f"GET {EVENTS} HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n".encode())
-    lines = iter(sock.makefile("rb"))
-    status = next(lines)
+    lines: BinaryIO = sock.makefile("rb")
+    status = lines.readline()
     assert status.split()[1] == b"200", status
     for line in lines:
         if line.startswith(b"event: ready"):
@@ -103,7 +104,8 @@ def test_hundreds_of_streams_are_served_by_four_threads_while_requests_answer(
     """300 open streams on a server of 4 threads (gthread would have room for 2): every
     one is answered 200 and gets `ready`; with all of them open, the health check, the
     thread page and a post still answer, the post reaches all 300 streams, and the
-    open-streams gauge counts them."""
+    open-streams gauge counts them. Once the readers hang up, the heartbeats find them
+    gone and every slot is given back."""
     port = int(served.rsplit(":", 1)[1])
     streams = [_open_stream(port) for _ in range(STREAMS)]
     try:
@@ -125,5 +127,10 @@ def test_hundreds_of_streams_are_served_by_four_threads_while_requests_answer(
         assert _metric(served, "comments_live_events_fanned_out_total") == STREAMS
     finally:
         for sock, lines in streams:
-            lines.close()  # type: ignore[attr-defined] - the socket's file
+            lines.close()
             sock.close()
+    # Gone readers are found by their next heartbeat (2 s here) and give their slots back.
+    deadline = time.monotonic() + READ_TIMEOUT_S
+    while _metric(served, "comments_live_streams") > 0:
+        assert time.monotonic() < deadline, "closed streams still hold their slots"
+        time.sleep(0.5)
