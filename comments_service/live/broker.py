@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from comments_service.metrics import LIVE_DELIVERY_SECONDS, LIVE_EVENTS_FANNED_OUT
+from comments_service.live.metrics import LIVE_DELIVERY_SECONDS, LIVE_EVENTS_FANNED_OUT
 
 log = logging.getLogger(__name__)
 

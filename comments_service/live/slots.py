@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from comments_service.metrics import LIVE_STREAMS
+from comments_service.live.metrics import LIVE_STREAMS
 
 
 class TooManyForClient(Exception):
