@@ -237,7 +237,8 @@ def scale_out(venv: Path, repo: Path, work: Path, postgres_url: str, redis_url: 
             time.sleep(2)
             delivery = fan_out(process, poster, ports[0], opened.get("opened", 0))
     delivery["note"] = (f"{opened.get('opened', 0):,} of {count:,} streams open over 2 "
-                        f"instances; {delivery.get('note', '')}")
+                        f"instances (refused {dict(opened.get('refused', {}))}, failed "
+                        f"{dict(opened.get('failed', {}))}); {delivery.get('note', '')}")
     return {"delivery-scale": delivery, "crowd-scale": {"opened": opened.get("opened", 0)}}
 
 
