@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import import_speed, load, seed, servers, table, widget
+from benchmarks import import_speed, live_crowd, load, seed, servers, table, widget
 from benchmarks.load import LoadPlan, Request
 from comments_service.config import load_settings
 
@@ -361,6 +361,21 @@ class Bench:
             for key, entry in result.items():
                 log(f"  {key}: {entry['seconds']:.1f} s ({entry['note']})")
 
+    def live(self, measured: Measurements) -> None:
+        """Issue 19's rows, once per run: a crowd of readers against `serve` as `make run`
+        starts it (and two instances on PostgreSQL + Redis when both URLs are known)."""
+        folder = self.work / "live"
+        folder.mkdir(exist_ok=True)
+        try:
+            found = live_crowd.measure(
+                self.venv, REPO, folder, self.args.live_readers,
+                self.args.postgres_url, live_crowd.default_redis_url(), log=log)
+        except Exception as exc:  # noqa: BLE001 - one failed row must not sink the run
+            log(f"  live: FAILED {exc}")
+            return
+        for system, figures in found.items():
+            measured.setdefault(system, {}).update(figures)
+
     def round(self, number: int) -> Measurements:
         measured: Measurements = {}
         log(f"round {number}: ceiling")
@@ -431,6 +446,24 @@ def imports_only(args: argparse.Namespace) -> int:
     return 0
 
 
+def live_only(args: argparse.Namespace) -> int:
+    """Just the live rows (issue 19): measure, print the rows and the targets; write nothing."""
+    work = Path(tempfile.mkdtemp(prefix="comments-bench-live-"))
+    try:
+        measured: Measurements = {}
+        Bench(args, work).live(measured)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rows = table.build_rows([measured], table.live_row_specs(args.live_readers))
+    print()
+    print(table.render_text(rows))
+    print()
+    print("Targets:")
+    for line in table.targets_summary(rows):
+        print("  " + line)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -448,6 +481,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results-dir", default=str(RESULTS_DIR))
     parser.add_argument("--results-md", default=str(RESULTS_MD))
     parser.add_argument("--keep-data", action="store_true", help="keep the databases")
+    parser.add_argument("--live-only", action="store_true",
+                        help="only the live-update rows (issue 19): a crowd of readers")
+    parser.add_argument("--live-readers", type=int, default=live_crowd.READERS,
+                        help="readers in the live crowd")
     parser.add_argument("--imports-only", action="store_true",
                         help="only the import rows (issue 17): a quick smoke, no servers")
     args = parser.parse_args(argv)
@@ -457,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.imports_only:
         return imports_only(args)
+    if args.live_only:
+        return live_only(args)
     if not ensure_debian_package("wrk", "wrk"):
         log("wrk not to be had: using the Python load generator")
     if not ensure_debian_package(str(widget.CHROMIUM), "chromium"):
@@ -497,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
             for number in range(1, args.rounds + 1):
                 rounds.append(bench.round(number))
             bench.imports(rounds[0])
+            bench.live(rounds[0])
     except Exception:  # noqa: BLE001 - report, show the servers' logs, clean up
         traceback.print_exc()
         for log_file in sorted(work.glob("*.log")):
@@ -510,7 +550,8 @@ def main(argv: list[str] | None = None) -> int:
     payload["elapsed_s"] = time.perf_counter() - started
     backends = [name for name, _ in bench.backends()]
     rows = table.build_rows(rounds, table.row_specs(
-        bench.spec.thread_sizes, backends, 2_000 if args.tiny else import_speed.COMMENTS))
+        bench.spec.thread_sizes, backends, 2_000 if args.tiny else import_speed.COMMENTS)
+        + table.live_row_specs(args.live_readers))
     payload["rounds_raw"] = rounds
     payload["rows"] = [row.as_dict() for row in rows]
     text = table.render_text(rows)

@@ -81,6 +81,8 @@ class Server:
     cwd: Path | None = None
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = None
+    # gunicorn workers to wait for (`comments-service serve` runs [server] workers = 1)
+    workers: int = WORKERS
 
     @property
     def base_url(self) -> str:
@@ -100,7 +102,7 @@ class Server:
             try:
                 url = self.base_url + self.ready_path  # loopback http, built here
                 with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310
-                    if resp.status == 200 and len(self.worker_pids()) == WORKERS:
+                    if resp.status == 200 and len(self.worker_pids()) == self.workers:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass

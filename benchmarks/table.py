@@ -261,6 +261,43 @@ def import_row_specs(backends: Sequence[str], comments: int = 32_000) -> list[Ro
     return specs
 
 
+def live_row_specs(readers: int) -> list[RowSpec]:
+    """Issue 19: a crowd of live readers (benchmarks/live_crowd.py) against the issue's
+    bounds ("live-targets") and against the same requests without the crowd."""
+    section = "live updates"
+    ours, bounds = "ours-live", "live-targets"
+    at_most = Target("<=", 1, "within the bound")
+    return [
+        RowSpec(section, f"streams open of {readers:,} readers, embedded (`make run`)",
+                "streams", (ours, "crowd", "opened"), (bounds, "crowd", "opened"),
+                "all readers", Target(">=", 1, "all open, none refused")),
+        RowSpec(section, "a post reaches every reader: p50 after its 201", "ms",
+                (ours, "delivery", "p50_ms"), (bounds, "delivery", "p50_ms"), "bound 0.5 s",
+                at_most),
+        RowSpec(section, "a post reaches every reader: p99 after its 201", "ms",
+                (ours, "delivery", "p99_ms"), (bounds, "delivery", "p99_ms"), "bound 2 s",
+                at_most),
+        RowSpec(section, "readers the post reached (fewest over the posts)", "readers",
+                (ours, "delivery", "reached"), (bounds, "crowd", "opened"), "all readers",
+                Target(">=", 1, "every open stream")),
+        RowSpec(section, "thread page p50, crowd open vs not", "ms",
+                (ours, "page-crowd", "p50_ms"), (ours, "page-idle", "p50_ms"),
+                "ours, no crowd", Target("<=", 2, "≤2x without the crowd")),
+        RowSpec(section, "post a comment p50, crowd open vs not", "ms",
+                (ours, "post-crowd", "p50_ms"), (ours, "post-idle", "p50_ms"),
+                "ours, no crowd", Target("<=", 2, "≤2x without the crowd")),
+        RowSpec(section, "memory per open stream above the idle worker (RSS)", "KiB",
+                (ours, "memory", "kib_per_stream"), (bounds, "memory", "kib_per_stream"),
+                "bound 40 KiB", at_most),
+        RowSpec(section, "scale-out, 2 instances (PostgreSQL + Redis): p99 after the 201",
+                "ms", (ours, "delivery-scale", "p99_ms"), (bounds, "delivery", "p99_ms"),
+                "bound 2 s", at_most),
+        RowSpec(section, "scale-out: readers the post reached on both instances", "readers",
+                (ours, "delivery-scale", "reached"), (ours, "crowd-scale", "opened"),
+                "streams open", Target(">=", 1, "every open stream")),
+    ]
+
+
 def _wire_specs(ours: str, middle: int) -> list[RowSpec]:
     """Bytes on the wire: the widget's files and a page, plain, gzip and Brotli."""
     specs = []

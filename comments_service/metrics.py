@@ -50,7 +50,6 @@ OUTBOX_MESSAGES = Gauge(
     ["status"], multiprocess_mode="mostrecent",
 )
 
-
 def _route() -> str:
     # The endpoint name, not the raw path: bounded label cardinality.
     return request.endpoint or "unmatched"

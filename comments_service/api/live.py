@@ -8,6 +8,7 @@ touches the database while it waits: it only reads its broker subscription.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Iterator
@@ -84,8 +85,14 @@ def _subscribe(runtime: live.LiveRuntime, channel: str, slot: Slot) -> Subscript
         raise StreamsBusy(headers={"Retry-After": str(RECONNECT_MS // 1000)}) from None
 
 
+@functools.lru_cache(maxsize=64)
+def _event_json(event: LiveEvent) -> str:
+    # Once per event, not once per reader: a publish reaches thousands of streams.
+    return event.to_json()
+
+
 def _sse(event: LiveEvent, marker: int) -> str:
-    return f"id: {marker}\nevent: comment\ndata: {event.to_json()}\n\n"
+    return f"id: {marker}\nevent: comment\ndata: {_event_json(event)}\n\n"
 
 
 def _stream(runtime: live.LiveRuntime, subscription: Subscription, slot: Slot,
@@ -110,6 +117,8 @@ def _stream(runtime: live.LiveRuntime, subscription: Subscription, slot: Slot,
                 # A comment approved late has a smaller id; the marker never goes back.
                 marker = max(marker, event.comment_id)
                 yield _sse(event, marker)
+            # Resumed: the server has written what was yielded (or there was nothing).
+            subscription.written()
     finally:
         subscription.close()
         slot.release()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from comments_service import web
 from comments_service.app import create_app
+from comments_service.cli import serving
 from comments_service.config import ConfigError, Settings, load_settings, replace_section
 from comments_service.errors import ApiError, SiteNotFound, ValidationFailed
 from comments_service.extensions import db
@@ -56,6 +57,17 @@ def ensure_demo_site(app: Flask, base_url: str) -> None:
             db.session.commit()
 
 
+def _prepare_database(settings: Settings, base_url: str, migrate: bool) -> None:
+    """What `serve` does before gunicorn starts: migrate, then the demo site."""
+    app = _app(settings)
+    if migrate:
+        migrate_database(app)
+    if settings.demo.enabled:
+        ensure_demo_site(app, base_url)
+    with app.app_context():
+        db.engine.dispose()
+
+
 @click.group()
 def main() -> None:
     """Self-hosted comment threads for any article page."""
@@ -79,29 +91,24 @@ def serve(host: str | None, port: int | None, workers: int | None, no_migrate: b
     if workers:
         changes["workers"] = workers
     settings = replace_section(settings, "server", **changes) if changes else settings
-    app = _app(settings)
-    if not no_migrate:
-        migrate_database(app)
+    options = serving.prepare(settings)
     base_url = f"http://{settings.server.host}:{settings.server.port}"
-    if settings.demo.enabled:
-        ensure_demo_site(app, base_url)
-    with app.app_context():
-        db.engine.dispose()  # no pooled connection is inherited by the forked workers
+    # The master never builds the app: the schema and the demo site are made in a child
+    # process, so no database driver, pool, lock or timer exists before gunicorn forks
+    # its workers (and gevent patches them) - see cli/serving.py.
+    serving.in_child_process(_prepare_database, settings, base_url, not no_migrate)
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.cfg.set("bind", f"{settings.server.host}:{settings.server.port}")
-            self.cfg.set("workers", settings.server.workers)
-            self.cfg.set("threads", settings.server.threads)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", "-")
-            # gunicorn's own ceiling (1 MiB): [server] max_url_bytes answers first, as JSON.
-            self.cfg.set("limit_request_line", 0)
+            for key, value in options.items():
+                self.cfg.set(key, value)
 
         def load(self) -> Flask:
-            # Built in each gunicorn worker, after the fork: its own connection pool
-            # and, with notifications.worker = "thread", its own outbox worker thread.
-            # The widget's files are minified and compressed before the first reader.
+            # Built in each gunicorn worker, after the fork (and gevent's patching): its
+            # own connection pool, broker, locks and queues and, with
+            # notifications.worker = "thread", its own outbox worker (a greenlet under
+            # gevent). The widget's files are minified and compressed before the first
+            # reader.
             app = _app(settings, with_worker=True)
             web.prepare_widget(app)
             return app

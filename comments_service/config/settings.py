@@ -75,10 +75,14 @@ class ServerSettings:
     port: int
     workers: int
     threads: int
+    worker_class: str
     public_url: str
     environment: str
     trusted_proxy_hops: int
     max_url_bytes: int
+
+    def __post_init__(self) -> None:
+        _require_choice("server", "worker_class", self.worker_class, WORKER_CLASSES)
 
 
 @dataclass(frozen=True)
@@ -331,6 +335,7 @@ class DemoSettings:
 # ---- live updates (issue 9) ---------------------------------------------------------
 
 LIVE_BACKENDS = ("auto", "memory", "redis")
+WORKER_CLASSES = ("gevent", "gthread")
 
 
 @dataclass(frozen=True)
@@ -355,7 +360,7 @@ class LiveSettings:
             raise ConfigError("live: max_streams_per_client, queue_size and replay_limit "
                               "must be at least 1")
         if self.max_streams_per_process < 0:
-            raise ConfigError("live.max_streams_per_process: 0 (half the threads) or more")
+            raise ConfigError("live.max_streams_per_process: 0 (sized by the server) or more")
 
 
 # ---- end live updates ----------------------------------------------------------------

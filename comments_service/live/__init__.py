@@ -93,11 +93,37 @@ def make_broker(settings: Settings) -> Broker:
     return RedisBroker(url, live.channel_prefix, live.queue_size)
 
 
-def streams_per_process(settings: Settings) -> int:
-    # Half the threads, rounded down: a process with one thread has no room for a
-    # stream (it would hold the only thread), so its readers are refused at once (503)
-    # and their widgets poll now and then instead.
-    return settings.live.max_streams_per_process or settings.server.threads // 2
+# An async (gevent) process holds at most this many streams when the config leaves
+# the number to the server; and keeps this many file descriptors for everything else
+# (its listening socket, database files and connections, logs, ordinary requests).
+ASYNC_STREAMS_CEILING = 20_000
+RESERVED_DESCRIPTORS = 1_000
+
+
+def open_files_limit() -> int:
+    """This process's soft limit on open file descriptors (ulimit -n)."""
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return ASYNC_STREAMS_CEILING + RESERVED_DESCRIPTORS
+    return soft
+
+
+def streams_per_process(settings: Settings, open_files: int | None = None) -> int:
+    """[live] max_streams_per_process, or what the server can hold when it is 0.
+
+    gevent: a stream is a greenlet and a socket, so the bound is file descriptors.
+    gthread: a stream holds a thread; half the threads, rounded down, so that a
+    process with one thread has no room for a stream (it would hold the only
+    thread) and its readers are refused at once (503) and back off.
+    """
+    if settings.live.max_streams_per_process:
+        return settings.live.max_streams_per_process
+    if settings.server.worker_class == "gthread":
+        return settings.server.threads // 2
+    files = open_files_limit() if open_files is None else open_files
+    return max(0, min(ASYNC_STREAMS_CEILING, files - RESERVED_DESCRIPTORS))
 
 
 def init_app(app: Flask, settings: Settings, events: EventBus) -> None:
@@ -172,5 +198,6 @@ def _listen_for_commits() -> None:
 
 __all__ = [
     "EXTENSION", "LiveEvent", "LiveRuntime", "announce",
-    "init_app", "make_broker", "redis_url", "runtime", "streams_per_process",
+    "init_app", "make_broker", "open_files_limit", "redis_url", "runtime",
+    "streams_per_process",
 ]

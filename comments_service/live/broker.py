@@ -15,14 +15,16 @@ missed from the database.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import queue
 import threading
+import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
+
+from comments_service.live.metrics import LIVE_DELIVERY_SECONDS, LIVE_EVENTS_FANNED_OUT
 
 log = logging.getLogger(__name__)
 
@@ -56,42 +58,93 @@ def channel_for(site_id: int, article_key: str) -> str:
     return f"{site_id}:{digest}"
 
 
+class Delivery:
+    """One event's way to this process's streams on its channel: when the last of them
+    has written it (or let it go), the time since its commit is observed."""
+
+    __slots__ = ("_left", "_lock", "published_at")
+
+    def __init__(self, published_at: float, readers: int) -> None:
+        self.published_at = published_at
+        self._left = readers
+        self._lock = threading.Lock()
+
+    def done(self) -> None:
+        with self._lock:
+            self._left -= 1
+            last = self._left == 0
+        if last:
+            LIVE_DELIVERY_SECONDS.observe(max(0.0, time.time() - self.published_at))
+
+
 class Subscription:
     """One stream's bounded queue of events on one channel.
 
     When the queue is full the subscription is marked stale instead of blocking
     the publisher; so is every subscription when the broker loses events (Redis
     reconnect). A stale stream ends and its reader replays from the database.
+    The stream calls ``written()`` once it has sent (or skipped) the event that
+    ``get()`` gave it.
+
+    A deque and an Event rather than a queue.Queue: a publish wakes thousands of
+    these at once, and under gevent an Event is one native object where a Queue is
+    a lock and three conditions, each wait allocating another lock.
     """
 
     def __init__(self, channel: str, size: int, fanout: LocalFanout) -> None:
         self.channel = channel
-        self._queue: queue.Queue[LiveEvent] = queue.Queue(maxsize=size)
+        self._size = size
+        self._items: deque[tuple[LiveEvent, Delivery | None]] = deque()
+        self._arrived = threading.Event()
         self._fanout = fanout
+        self._in_hand: Delivery | None = None
         self.is_stale = False
 
-    def offer(self, event: LiveEvent) -> None:
-        try:
-            self._queue.put_nowait(event)
-        except queue.Full:
+    def offer(self, event: LiveEvent, delivery: Delivery | None = None) -> None:
+        if len(self._items) >= self._size:
             self.mark_stale()
+            if delivery is not None:
+                delivery.done()
+            return
+        self._items.append((event, delivery))
+        self._arrived.set()
 
     def mark_stale(self) -> None:
         self.is_stale = True
-        # Wake a waiting reader so it notices at once (a full queue wakes it anyway).
-        with contextlib.suppress(queue.Full):
-            self._queue.put_nowait(_WAKE)
+        # Wake a waiting reader so it notices at once.
+        self._items.append((_WAKE, None))
+        self._arrived.set()
 
     def get(self, timeout: float) -> LiveEvent | None:
         """The next event, or None after `timeout` seconds (or when woken stale)."""
+        self.written()
+        if not self._items:
+            # Cleared before looking: an offer after the look sets it again.
+            self._arrived.clear()
+            if not self._items and not self._arrived.wait(timeout):
+                return None
         try:
-            event = self._queue.get(timeout=timeout)
-        except queue.Empty:
+            event, self._in_hand = self._items.popleft()
+        except IndexError:
             return None
         return None if event is _WAKE else event
 
+    def written(self) -> None:
+        """The event from the last ``get()`` is sent (or will not be)."""
+        if self._in_hand is not None:
+            self._in_hand.done()
+            self._in_hand = None
+
     def close(self) -> None:
         self._fanout.remove(self)
+        self.written()
+        while self._items:
+            try:
+                _event, delivery = self._items.popleft()
+            except IndexError:
+                break
+            if delivery is not None:
+                delivery.done()
 
     def __enter__(self) -> Subscription:
         return self
@@ -125,11 +178,18 @@ class LocalFanout:
                 if not members:
                     del self._channels[subscription.channel]
 
-    def deliver(self, channel: str, event: LiveEvent) -> None:
+    def deliver(self, channel: str, event: LiveEvent, published_at: float | None = None) -> None:
+        """Hand `event` to every stream on `channel`; `published_at` (time.time() of
+        its commit) times its way to the last of them."""
         with self._lock:
             members = list(self._channels.get(channel, ()))
+        if not members:
+            return
+        LIVE_EVENTS_FANNED_OUT.inc(len(members))
+        delivery = Delivery(time.time() if published_at is None else published_at,
+                            len(members))
         for subscription in members:
-            subscription.offer(event)
+            subscription.offer(event, delivery)
 
     def mark_all_stale(self) -> None:
         with self._lock:
@@ -224,7 +284,11 @@ class RedisBroker:
         """Publish to every instance. A Redis failure is logged, never raised:
         the comment is committed, and readers find it on their next reconnect."""
         try:
-            self._client.publish(self._prefix + channel, event.to_json())
+            # The commit's time rides along (readers never see it), so every instance
+            # times the way from the commit to its own last reader.
+            message = {**asdict(event), "published_at": time.time()}
+            self._client.publish(self._prefix + channel,
+                                 json.dumps(message, separators=(",", ":")))
         except Exception as exc:  # noqa: BLE001 - redis raises many kinds
             log.warning("live_publish_failed", extra={"error_type": type(exc).__name__})
 
@@ -274,9 +338,10 @@ class RedisBroker:
                 channel = message["channel"].decode().removeprefix(self._prefix)
                 try:
                     event = LiveEvent.from_json(message["data"])
-                except (ValueError, KeyError, TypeError):
+                    published_at = float(json.loads(message["data"]).get("published_at", 0))
+                except (ValueError, KeyError, TypeError, AttributeError):
                     log.warning("live_message_malformed")
                     continue
-                self.fanout.deliver(channel, event)
+                self.fanout.deliver(channel, event, published_at or None)
         finally:
             pubsub.close()

@@ -1,15 +1,18 @@
 """How many live streams this process holds: per client address and in all.
 
-Each open stream (or long poll) keeps one server thread. The per-process cap
-keeps threads free for ordinary requests; the per-client cap keeps one reader
-(or one script) from taking them all. Counts are per process, like the threads
-they protect.
+Under gevent each open stream (or long poll) is a greenlet and a socket; under
+gthread it keeps one server thread. The per-process cap keeps file descriptors
+(or threads) free for ordinary requests; the per-client cap keeps one address
+(or one script) from taking them all. Counts are per process, like what they
+protect. The open-streams gauge follows the slots.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+
+from comments_service.live.metrics import LIVE_STREAMS
 
 
 class TooManyForClient(Exception):
@@ -37,6 +40,7 @@ class StreamSlots:
                 raise ProcessFull()
             self._by_client[client] += 1
             self._total += 1
+        LIVE_STREAMS.inc()
         return Slot(self, client)
 
     def _release(self, client: str) -> None:
@@ -45,6 +49,7 @@ class StreamSlots:
             self._by_client[client] -= 1
             if self._by_client[client] <= 0:
                 del self._by_client[client]
+        LIVE_STREAMS.dec()
 
     @property
     def in_use(self) -> int:

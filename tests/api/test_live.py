@@ -230,15 +230,16 @@ def test_streams_per_process_are_capped_with_503(make_app: Any, site_factory: An
 
 
 def test_streams_per_process_default_to_half_the_threads(make_app: Any) -> None:
-    """max_streams_per_process = 0 leaves half of the server's threads to ordinary requests."""
-    app = make_app(server={"threads": 8})
+    """gthread: max_streams_per_process = 0 leaves half of the server's threads to
+    ordinary requests."""
+    app = make_app(server={"threads": 8, "worker_class": "gthread"})
     assert app.extensions["comments_live"].slots.per_process == 4
 
 
 def test_one_thread_leaves_no_room_for_a_stream(make_app: Any, site_factory: Any) -> None:
     """With one server thread a stream would hold it and stall every other request: both
     the stream and the long poll are refused at once with 503 and Retry-After."""
-    api = site_factory(make_app(server={"threads": 1}))
+    api = site_factory(make_app(server={"threads": 1, "worker_class": "gthread"}))
     for query in ({"article": "a1"}, {"article": "a1", "poll": 1}):
         response = api.client.get(EVENTS, query_string=query)
         assert response.status_code == 503

@@ -164,3 +164,42 @@ def test_redis_broker_without_redis_never_raises_on_publish_and_refuses_streams(
         assert broker.fanout.subscriber_count == 0
     finally:
         broker.close()
+
+
+def _sample(name: str, labels: dict[str, str] | None = None) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels or {}) or 0.0
+
+
+def test_fan_out_is_counted_and_timed_once_the_last_reader_has_written() -> None:
+    """Metrics: each event handed to N streams adds N to the fanned-out counter; its
+    commit-to-last-written time is observed once, when the last of them has written it
+    (or let it go, closing), not before."""
+    broker = MemoryBroker(queue_size=10)
+    first, second = broker.subscribe("1:m"), broker.subscribe("1:m")
+    fanned = _sample("comments_live_events_fanned_out_total")
+    timed = _sample("comments_live_delivery_seconds_count")
+    broker.publish("1:m", event(1))
+    assert _sample("comments_live_events_fanned_out_total") == fanned + 2
+    assert first.get(timeout=WAIT_S) == event(1)
+    first.written()
+    assert _sample("comments_live_delivery_seconds_count") == timed
+    second.close()  # never read: it lets the event go
+    assert _sample("comments_live_delivery_seconds_count") == timed + 1
+    first.close()
+
+
+def test_open_streams_gauge_follows_the_slots() -> None:
+    """comments_live_streams goes up with each slot taken and down once per release."""
+    from comments_service.live.slots import StreamSlots
+
+    slots = StreamSlots(per_process=5, per_client=5)
+    before = _sample("comments_live_streams")
+    held = [slots.acquire("a"), slots.acquire("b")]
+    assert _sample("comments_live_streams") == before + 2
+    held[0].release()
+    held[0].release()  # twice: counted once
+    assert _sample("comments_live_streams") == before + 1
+    held[1].release()
+    assert _sample("comments_live_streams") == before

@@ -9,6 +9,7 @@ servers is Redis pub/sub.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -139,23 +140,74 @@ def test_without_event_source_the_widget_long_polls(
         timeout=NEWS_WITHIN_MS)
 
 
-def test_a_refused_stream_falls_back_to_polling(
+# Every ask the page makes of the events route, stamped with the page's (fake) clock.
+RECORD_ASKS = """
+window.__asks = [];
+const realFetch = window.fetch;
+window.fetch = (url, ...rest) => {
+  if (String(url).includes('/thread/events')) window.__asks.push(['poll', Date.now()]);
+  return realFetch(url, ...rest);
+};
+const RealEventSource = window.EventSource;
+window.EventSource = class extends RealEventSource {
+  constructor(url, ...rest) {
+    super(url, ...rest);
+    window.__asks.push(['stream', Date.now()]);
+  }
+};
+"""
+REFUSED_RETRY_AFTER_S = 45  # the 503's Retry-After: [live] heartbeat_seconds
+
+
+def _run_clock(page: Page, seconds: int, answers: list[int]) -> None:
+    """Advance the page's fake clock a second at a time; whenever it asked the server,
+    let the (real) answer arrive before time moves on."""
+    for _ in range(seconds):
+        page.clock.run_for(1000)
+        asked = page.evaluate("window.__asks.length")
+        for _ in range(200):
+            if len(answers) >= asked:
+                break
+            page.wait_for_timeout(25)
+
+
+def test_a_refused_widget_backs_off_politely_then_follows(
     page: Page, make_service: Callable[..., Service]
 ) -> None:
-    """When the server has no stream slot (503), the widget polls instead of giving up."""
-    service = make_service(live={"max_streams_per_process": 1, "poll_seconds": 1})
+    """Refused (503: the process's one stream slot is held), the widget asks again at
+    most once per 30 s, never before Retry-After (45 s here), and waits longer after
+    each refusal (doubling from 1 s, times 0.5-1.5 jitter: the 8th wait is over 64 s).
+    Once a slot is free its next poll is answered, it opens a stream and hears news."""
+    service = make_service(live={"max_streams_per_process": 1, "poll_seconds": 1,
+                                 "heartbeat_seconds": REFUSED_RETRY_AFTER_S})
     article = service.new_article()
-    runtime = service.app.extensions["comments_live"]
-    held = runtime.slots.acquire("someone else")  # the process's one slot is taken
+    held = service.app.extensions["comments_live"].slots.acquire("someone else")
+    answers: list[int] = []
+    page.on("response", lambda r: answers.append(r.status) if "/thread/events" in r.url
+            else None)
+    page.add_init_script(RECORD_ASKS)
+    page.clock.install()
     try:
         with page.expect_response(lambda r: "/thread/events" in r.url and r.status == 503):
             page.goto(service.page(article))
+        page.clock.pause_at(page.evaluate("Date.now()") + 100)
+        _run_clock(page, 10 * 60, answers)
+        asks = page.evaluate("window.__asks")
+        assert asks[0][0] == "stream"
+        assert {kind for kind, _ in asks[1:]} == {"poll"}, asks
+        assert set(answers) == {503}, answers
+        waits = [(later - earlier) / 1000
+                 for (_, earlier), (_, later) in itertools.pairwise(asks)]
+        assert len(waits) >= 7, waits  # it keeps asking: not given up
+        assert min(waits) >= 30, waits
+        assert min(waits[1:]) >= REFUSED_RETRY_AFTER_S, waits  # after each poll's 503
+        assert waits[7:] == [] or waits[7] >= 64, waits
         held.release()
-        # The poll that follows its back-off gets the id to follow from; then news counts.
-        with page.expect_response(lambda r: "poll=1" in r.url and r.status == 200,
-                                  timeout=15000):
-            pass
-        service.post(article, "Heard by polling.")
+        _run_clock(page, 6 * 60, answers)
+        assert 200 in answers, answers
+        expect(page.locator(".new-comments")).to_be_hidden()
+        service.post(article, "Heard after the back-off.")
+        page.clock.resume()
         expect(page.get_by_role("button", name="1 new comment")).to_be_visible(timeout=10000)
     finally:
         held.release()

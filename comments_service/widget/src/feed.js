@@ -1,7 +1,8 @@
-// ---- live updates (issue 9): "N new comments", inserted when the reader asks ----------
-// An EventSource on the thread's events; long polling when there is none, or when the
-// stream is refused (429/503) or keeps failing. New comments are only counted in a
-// button pinned below the list, so nothing the reader is reading moves until they click.
+// ---- live updates (issues 9, 19): "N new comments", inserted when the reader asks -----
+// An EventSource on the thread's events; long polling when there is none. Refused
+// (429/503) or dropped, the feed reconnects itself, politely: see later(). New comments
+// are only counted in a button pinned below the list, so nothing the reader is reading
+// moves until they click.
 class Feed {
   /** Follow a widget: the feed starts with its first page and recounts after a post. */
   static follow(widget) {
@@ -14,7 +15,7 @@ class Feed {
     this.w = widget;
     this.pending = new Map();
     this.since = null;
-    this.errors = 0;
+    this.fails = 0;
     this.path = `/sites/${encodeURIComponent(widget.site)}/thread/events`;
     this.button = h('button', {
       type: 'button', class: 'btn primary new-comments', hidden: true, onclick: () => this.show(),
@@ -26,32 +27,47 @@ class Feed {
   stream() {
     const url = new URL(API + this.path);
     url.searchParams.set('article', this.w.article);
+    if (this.since) url.searchParams.set('since', this.since);
     const source = new EventSource(url.href);
+    let open = false;
     const seen = (event) => { this.since = event.lastEventId || this.since; };
-    source.addEventListener('ready', (event) => { seen(event); this.errors = 0; });
+    source.addEventListener('ready', (event) => { seen(event); open = true; this.fails = 0; });
     source.addEventListener('comment', (event) => { seen(event); this.add(JSON.parse(event.data)); });
-    // The browser reconnects by itself, sending the last id, so nothing is missed.
+    // Not the browser's own reconnect (at once, the whole crowd together): a stream that
+    // was open comes back after a short jittered wait, with `since`, missing nothing; one
+    // that never opened was refused (EventSource cannot read why) or found no service:
+    // the next ask is a poll, which can read the status and Retry-After.
     source.onerror = () => {
-      if (source.readyState === EventSource.CLOSED || ++this.errors > 3) {
-        source.close();
-        this.poll();
-      }
+      source.close();
+      this.later(open ? () => this.stream() : () => this.poll(), !open);
     };
   }
 
+  // Ask again later: twice as long after each failure (up to 5 min) times 0.5-1.5, so a
+  // crowd does not come back at once; never before Retry-After; at least 30 s while refused.
+  later(next, refused, retryAfter = 0) {
+    const grow = Math.min(1000 * 2 ** this.fails, 300000) * (0.5 + Math.random());
+    this.fails += 1;
+    setTimeout(next, Math.max(grow, refused ? 30000 : 0, retryAfter * 1000));
+  }
+
   async poll() {
-    for (;;) {
-      let wait = 0;
-      try {
-        const data = await api('GET', this.path,
-          { query: { article: this.w.article, poll: 1, since: this.since } });
-        this.since = data.last_event_id;
-        data.events.forEach((event) => this.add(event));
-      } catch (error) {
-        if (error.status === 404) return;
-        wait = Math.max(error.retryAfter * 1000, 5000);
-      }
-      await new Promise((done) => { setTimeout(done, wait); });
+    let data;
+    try {
+      data = await api('GET', this.path,
+        { query: { article: this.w.article, poll: 1, since: this.since } });
+    } catch (error) {
+      const { status } = error;
+      if (status !== 404) this.later(() => this.poll(), status === 429 || status === 503, error.retryAfter);
+      return;
+    }
+    this.since = data.last_event_id;
+    data.events.forEach((event) => this.add(event));
+    // Answered: back to a stream (only its `ready` forgives the failures), or poll on.
+    if (window.EventSource) this.stream();
+    else {
+      this.fails = 0;
+      this.poll();
     }
   }
 
