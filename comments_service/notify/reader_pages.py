@@ -22,6 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from comments_service import languages
 from comments_service.config import Settings
 from comments_service.errors import ReaderDataOff, SiteNotFound, ValidationFailed
 from comments_service.extensions import db
@@ -97,6 +98,7 @@ def ask() -> Response:
         reader_data.request_link(
             db.session, site, email, settings.comments, settings.privacy,
             settings.notifications.enabled, current_app.config["SECRET_KEY"], datetime.now(UTC),
+            languages.supported(request.form.get("lang")) or current_language(),
         )
     except ValidationFailed:
         return link_page("reader_data_ask", 422, site_name=site.name, site_slug=site.slug,

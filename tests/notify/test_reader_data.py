@@ -46,7 +46,7 @@ def _link_path(app: Flask, api: Api, smtp_server: Any, email: str = ANN) -> str:
     assert response.status_code == 202, response.get_json()
     make_worker(app).run_until_idle()
     [mail] = [m for m in smtp_server.sink.to(email) if "Your comments" in m.message["Subject"]]
-    match = re.search(rf"{re.escape(PUBLIC_URL)}(/my-data/\S+)", mail.text)
+    match = re.search(rf"{re.escape(PUBLIC_URL)}(/my-data/[^\s?]+)", mail.text)
     assert match, mail.text
     assert match.group(0) in mail.html
     return match.group(1)
