@@ -208,11 +208,12 @@ def _set_bodies(
     message: EmailMessage, template: str, context: dict[str, object], lang: str
 ) -> None:
     env = _templates(lang)
-    message["Content-Language"] = lang
     message.set_content(env.get_template(f"email/{template}.txt").render(context))
     message.add_alternative(
         env.get_template(f"email/{template}.html").render(context), subtype="html"
     )
+    # After the bodies: setting content clears every Content-* header.
+    message["Content-Language"] = lang
 
 
 # ---- the three emails ---------------------------------------------------------------
