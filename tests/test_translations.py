@@ -104,20 +104,19 @@ def test_the_check_names_what_is_wrong() -> None:
     placeholder and too few plural forms gets one line for each."""
     wanted = template()
     catalog = Catalog(locale="pl")
-    (reply_key, reply), (plural_key, plural), *rest = [
-        (k, m) for k, m in wanted.items() if placeholders(k[0])][:1] + [
-        (k, m) for k, m in wanted.items() if len(k) > 1][:1] + [
-        (k, m) for k, m in wanted.items() if not placeholders(k[0]) and len(k) == 1][:2]
-    catalog.add(reply_key[0], "%(nobody)s odpowiedział")
-    catalog.add(plural_key, ("jeden", "dwa"))
-    catalog.add(rest[0][0][0], "coś", flags=("fuzzy",))
+    with_placeholder = next(k for k in wanted if len(k) == 1 and placeholders(k[0]))
+    plural = next(k for k in wanted if len(k) > 1)
+    fuzzy, missing = [k for k in wanted if len(k) == 1 and not placeholders(k[0])][:2]
+    catalog.add(with_placeholder[0], "%(nobody)s odpowiedział")
+    catalog.add(plural, ("jeden", "dwa"))
+    catalog.add(fuzzy[0], "coś", flags=("fuzzy",))
     catalog.add("Not a message of ours", "Nic")
     found = problems("pl", catalog, wanted)
     assert any(line.startswith("placeholders") for line in found)
     assert any(line.startswith("2 plural forms, pl needs 3") for line in found)
     assert any(line.startswith("fuzzy") for line in found)
     assert "unknown or obsolete: 'Not a message of ours'" in found
-    assert f"missing: {rest[1][0][0]!r}" in found
+    assert f"missing: {missing[0]!r}" in found
 
 
 def test_every_language_of_the_widget_is_a_language_of_the_server() -> None:
