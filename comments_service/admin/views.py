@@ -429,6 +429,7 @@ def _site_form(site: Site, state: moderation.SiteModeration | None = None) -> Si
         # votes: what applies now, the service's default unless the site chose.
         form.downvotes.data = (_settings().votes.downvotes if state.downvotes is None
                                else state.downvotes)
+        form.languages.data = " ".join(state.languages)
     return form
 
 
@@ -461,6 +462,8 @@ def update_site(site_slug: str) -> Response:
             name=form.name.data if form.name.raw_data else None, origins=origins,
             premoderation=bool(form.premoderation.data),
             flag_threshold=form.flag_threshold.data, downvotes=bool(form.downvotes.data),
+            languages=tuple((form.languages.data or "").replace(",", " ").split())
+            if form.languages.raw_data else None,
             note=form.note.data or None,
         )
         sites.update_site(db.session, _actor(), site, changes, rules=_settings().moderation,

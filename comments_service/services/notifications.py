@@ -46,7 +46,7 @@ from comments_service.models import (
 from comments_service.services import outbox
 from comments_service.services.outbox import NewMessage
 from comments_service.services.sites import is_origin_allowed
-from comments_service.services.webhooks import webhook_messages
+from comments_service.services.webhook_messages import webhook_messages
 
 NOTIFY_CHOICES = ("none", "replies", "all")
 REASON_REPLY = "reply"

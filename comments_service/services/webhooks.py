@@ -7,20 +7,17 @@ the webhook is added.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from comments_service.errors import ValidationFailed
-from comments_service.models import MAX_URL, Comment, OutboxKind, Site
+from comments_service.models import MAX_URL, Site
 from comments_service.services.drafts import clean_web_url
-from comments_service.services.outbox import NewMessage
 
 SETTINGS_KEY = "webhooks"
 SECRET_BYTES = 32
-EVENT_COMMENT_PUBLISHED = "comment.published"
 
 
 @dataclass(frozen=True)
@@ -83,21 +80,3 @@ def remove_webhook(session: Session, site: Site, url: str) -> bool:
     session.flush()
     return True
 
-
-def webhook_messages(site: Site, comment: Comment) -> list[NewMessage]:
-    """One outbox row per webhook URL of the site for a newly visible comment."""
-    hooks = (site.settings or {}).get(SETTINGS_KEY) or []
-    messages = []
-    for hook in hooks:
-        url = hook.get("url") if isinstance(hook, dict) else None
-        if not url:
-            continue
-        url_key = hashlib.sha256(url.encode()).hexdigest()[:16]
-        messages.append(NewMessage(
-            kind=OutboxKind.WEBHOOK.value,
-            dedupe_key=f"webhook:{comment.id}:{url_key}",
-            recipient=url,
-            payload={"event": EVENT_COMMENT_PUBLISHED, "comment_id": comment.id,
-                     "site_id": site.id},
-        ))
-    return messages
