@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from comments_service.extensions import db
 from comments_service.models import ReaderDataRequest, Subscription
-from tests.conftest import Api
+from tests.conftest import Api, add_moderator
 from tests.notify.conftest import PUBLIC_URL, make_worker
 
 ANN = "ann@example.com"
@@ -125,3 +125,37 @@ def test_accept_language_picks_the_page_language_and_the_link_language_wins(
     english = api.client.get(path + "&lang=en", headers={"Accept-Language": "es"})
     assert "Email me the link" in english.get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in api.client.get(path).get_data(as_text=True)
+
+
+def test_moderator_notices_and_mail_to_readers_without_a_language_use_the_sites_own(
+    notify_app: Any, site_factory: Any, smtp_server: Any
+) -> None:
+    """A site whose own language is Spanish: its moderators' notice of a held comment is
+    in Spanish, and so is the confirmation for a reader whose widget sent no language."""
+    app = notify_app(moderator_addresses=["mods@news.example"])
+    api: Api = site_factory(app)
+    mod = add_moderator(app, "boss@news.example", api.site)
+    api.client.patch("/api/v1/moderation/sites/news", headers=mod.headers,
+                     json={"languages": ["es", "en"], "premoderation": True})
+    api.post("Espera", author_name="Ann", author_email="ann@example.com", notify="all")
+    make_worker(app).run_until_idle()
+    [notice] = smtp_server.sink.to("mods@news.example")
+    assert notice.message["Subject"] == "Un comentario de Ann espera aprobación: a1"
+    assert "?lang=es" in notice.text
+    [confirmation] = smtp_server.sink.to("ann@example.com")
+    assert confirmation.message["Subject"] == "Confirme las notificaciones de News"
+
+
+def test_the_admin_follows_the_browser_and_arabic_pages_are_right_to_left(
+    notify_app: Any, site_factory: Any
+) -> None:
+    """The admin's sign-in page in the moderator's browser language; a reader's page
+    opened in Arabic is laid out right to left (dir="rtl" on <html>)."""
+    app = notify_app()
+    api: Api = site_factory(app)
+    login = api.client.get("/admin/login", headers={"Accept-Language": "fr-CA,fr;q=0.9"})
+    html = login.get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in html
+    assert "Connectez-vous pour modérer" in html
+    arabic = api.client.get(f"/my-data?site={api.site}&lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in arabic
