@@ -31,6 +31,9 @@ CommentActionName = Literal["approve", "hide", "restore", "delete", "purge", "pi
 # ---- requests -------------------------------------------------------------
 
 
+# A supported language, spelt as the service spells it (languages.LANGUAGES).
+LanguageCode = Literal[LANGUAGES]  # type: ignore[valid-type]
+
 class QueueQuery(StrictModel):
     site: str | None = Field(None, description="One of your sites; all of them if omitted.")
     state: Literal["all", "pending", "flagged", "hidden"] = Field(
@@ -120,7 +123,7 @@ class SiteModerationIn(StrictModel):
         Field(None, description="Readers' flags that hide a comment; 0: never."))
     downvotes: bool | None = Field(None, description="Take down votes on comments, not "
                                    "only up votes.")
-    languages: list[str] | None = Field(
+    languages: list[LanguageCode] | None = Field(
         None, max_length=len(LANGUAGES),
         description="The languages the widget offers readers (e.g. [\"de\", \"fr\"]), the "
         "first being the site's own (mail to readers without one, moderators' notices); "
