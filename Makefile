@@ -3,19 +3,19 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench bench-imports clean
+.PHONY: run test lint bench bench-imports clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
 # Runtime dependencies, reinstalled when pyproject.toml changes.
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-run: pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
 # Test dependencies on top.
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
@@ -60,6 +60,15 @@ bench: $(BENCH_VENV)/.installed $(ISSO_VENV)/.installed
 ## minute or two, no servers (BENCH_ARGS="--tiny" imports 2,000)
 bench-imports: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python -m benchmarks.run --imports-only $(BENCH_ARGS)
+
+## make messages: extract the server's strings into the .pot and merge them into every
+## .po (comments_service/translations/; tests/test_translations.py checks both)
+POT := comments_service/translations/messages.pot
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k tr:2 \
+	  --add-comments=TRANSLATORS: --sort-by-file --no-wrap --omit-header -o $(POT) .
+	$(BIN)/pybabel update -i $(POT) -d comments_service/translations --no-wrap \
+	  --ignore-obsolete --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -218,7 +218,7 @@ class Bench:
             f"{result.p50_ms:.2f} ms p99 {result.p99_ms:.2f} ms {result.note}")
 
     def _widget(self, out: dict[str, Any], server: servers.Server, assets: list[bytes] | None,
-                page: str) -> None:
+                page: str, other_language_page: str | None = None) -> None:
         if assets is None:
             out["widget"] = {"note": widget.NOT_BUILT}
             log(f"  {server.name} widget: {widget.NOT_BUILT}")
@@ -227,6 +227,9 @@ class Bench:
         if self.browser is not None and self.pages is not None:
             entry["first_comment_ms"] = self.browser.first_comment_ms(
                 self.pages.origin + page, self.args.widget_loads)
+            if other_language_page:  # issue 20: the same page in German, with its catalogue
+                entry["first_comment_other_language_ms"] = self.browser.first_comment_ms(
+                    self.pages.origin + other_language_page, self.args.widget_loads)
         else:
             entry["note"] = "no Chromium: time not measured"
         out["widget"] = entry
@@ -263,7 +266,9 @@ class Bench:
                 assets = widget.our_assets(server.base_url)
                 if self.pages is not None:
                     self.pages.pages["/ours.html"] = widget.our_page(server.base_url)
-                self._widget(out, server, assets, "/ours.html")
+                    self.pages.pages["/ours-other.html"] = widget.our_page(
+                        server.base_url, widget.OTHER_LANGUAGE)
+                self._widget(out, server, assets, "/ours.html", "/ours-other.html")
             self._measure(out, "post-comment", server, self.ours["post-comment"])
             self._measure(out, "post-reply", server, self.ours["post-reply"])
         self.built_round(out, backend, url)

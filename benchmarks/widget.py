@@ -65,10 +65,16 @@ FIRST_COMMENT_SCRIPT = """
 """.replace("__MARKER__", json.dumps(WIDGET_MARKER))
 
 
-def our_page(service: str) -> str:
-    """Our embed snippet: a container naming site and article, and the script."""
+#: The non-English page of the widget rows (issue 20): the widget fetches its catalogue
+#: (widget/i18n/de.json) alongside the config and the first page of comments.
+OTHER_LANGUAGE = "de"
+
+
+def our_page(service: str, lang: str = "en") -> str:
+    """Our embed snippet: a container naming site and article, and the script, on a page
+    in `lang` (<html lang>, which the widget follows)."""
     return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
         "<title>Benchmark article</title></head><body>" + _ARTICLE +
         f"<div id='comments' data-site='{THREADS_SITE}' data-article='{WIDGET_ARTICLE}'"
         " data-title='Benchmark article'></div>"

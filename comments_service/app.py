@@ -14,7 +14,14 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from comments_service import auth, json_responses, live, schema_migrations, sessions
+from comments_service import (
+    auth,
+    json_responses,
+    live,
+    schema_migrations,
+    sessions,
+    translation,
+)
 from comments_service.admin import admin
 from comments_service.api import api, thread_front
 from comments_service.api.moderation import moderation_api
@@ -186,6 +193,7 @@ def _bind_extensions(app: Flask, settings: Settings) -> Engine:
     sessions.install(app)
     auth.init_app(app, settings)
     limiter.init_app(app)
+    translation.init_app(app)  # Flask-Babel: the pages' and the admin's language
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":

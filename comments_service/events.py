@@ -66,6 +66,8 @@ class CommentChange:
     thread: Thread | None = None
     notify: str = "none"
     may_have_subscribers: bool = True
+    # The author's language (the widget's), stored with the subscription they ask for.
+    language: str | None = None
 
 
 Subscriber = Callable[[Session, CommentChange], None]

@@ -175,3 +175,23 @@ def test_update_site_refuses_a_bad_origin_and_an_unknown_site(cli_env: str) -> N
     result = runner.invoke(main, ["update-site", "nope", "--name", "x"])
     assert result.exit_code != 0
     assert "no site 'nope'" in result.output
+
+
+def test_update_site_sets_the_languages_offered_by_the_same_rule(cli_env: str) -> None:
+    """--languages takes codes as the API does (spelt the service's way, unknown ones
+    refused by name); "" offers every language again."""
+    runner = CliRunner()
+    runner.invoke(main, ["migrate"])
+    runner.invoke(main, ["create-site", "blog", "--origin", "https://blog.example"])
+    result = runner.invoke(main, ["update-site", "blog", "--languages", "FR, pt-br"])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(main, ["update-site", "blog", "--languages", "fr xx"])
+    assert refused.exit_code != 0
+    assert "xx" in refused.output
+    engine = create_engine(cli_env)
+    with engine.connect() as connection:
+        notes = [row[0] for row in connection.exec_driver_sql(
+            "SELECT note FROM audit_log ORDER BY id")]
+    engine.dispose()
+    assert notes == ["languages fr pt-BR"]
+    assert runner.invoke(main, ["update-site", "blog", "--languages", ""]).exit_code == 0

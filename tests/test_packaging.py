@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -67,15 +68,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("installed")
     source = base / "src"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, source / name)
     # A copy, so the build's own build/ and egg-info folders never land in the checkout.
+    # No .mo: the build compiles the catalogues itself (setup.py), as from a fresh clone.
     shutil.copytree(ROOT / "comments_service", source / "comments_service",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo"))
     env = _clean_env(base)
     _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", base / "dist", source],
          base, env)
     [wheel] = (base / "dist").glob("comments_service-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert "comments_service/translations/es/LC_MESSAGES/messages.mo" in archive.namelist()
     venv = base / "venv"
     # No pip inside: the test's own pip installs into it (--python), which saves ensurepip.
     _run([sys.executable, "-m", "venv", "--without-pip", venv], base, env)
@@ -152,6 +156,10 @@ def test_installed_wheel_migrates_serves_and_takes_a_comment_from_an_empty_folde
     status, kind, body = _get(f"{served}/admin/login")
     assert (status, kind) == (200, "text/html")
     assert b"password" in body.lower()
+    # The catalogues compiled by the build: the sign-in page in the browser's language.
+    asked = urllib.request.Request(f"{served}/admin/login", headers={"Accept-Language": "es"})
+    with urllib.request.urlopen(asked, timeout=30) as answer:
+        assert "Inicie sesión para moderar" in answer.read().decode()
 
     request = urllib.request.Request(
         f"{served}/api/v1/sites/demo/comments", method="POST",

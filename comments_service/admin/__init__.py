@@ -8,6 +8,8 @@ forbids framing and caching. Errors render as pages, not JSON.
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -25,12 +27,12 @@ admin = Blueprint(
     static_url_path="/static",
 )
 
-NAV_ITEMS: list[tuple[str, str]] = [
-    ("admin.queue_page", "Queue"),
-    ("admin.search_page", "Search"),
-    ("admin.bans_page", "Bans"),
-    ("admin.audit_page", "Audit log"),
-    ("admin.sites_page", "Sites"),
+NAV_ITEMS: list[tuple[str, object]] = [
+    ("admin.queue_page", lazy_gettext("Queue")),
+    ("admin.search_page", lazy_gettext("Search")),
+    ("admin.bans_page", lazy_gettext("Bans")),
+    ("admin.audit_page", lazy_gettext("Audit log")),
+    ("admin.sites_page", lazy_gettext("Sites")),
 ]
 """(endpoint, label) of the admin navigation, in order. The notifications work
 appends its dead-notification list here: ("admin.dead_notifications", "Dead
@@ -68,20 +70,20 @@ def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
 @admin.errorhandler(CSRFError)
 def csrf_failed(_error: CSRFError) -> tuple[str, int]:
     return _error_page(
-        400, "This form has expired",
-        "It was not sent from this page, or too long ago. Go back, reload the page and "
-        "try again.",
+        400, _("This form has expired"),
+        _("It was not sent from this page, or too long ago. Go back, reload the page and "
+          "try again."),
     )
 
 
 @admin.errorhandler(RateLimitExceeded)
 def rate_limited(_error: RateLimitExceeded) -> tuple[str, int]:
-    return _error_page(429, "Too many attempts", "Please wait a minute and try again.")
+    return _error_page(429, _("Too many attempts"), _("Please wait a minute and try again."))
 
 
 @admin.errorhandler(ApiError)
 def api_error(error: ApiError) -> tuple[str, int]:
-    return _error_page(error.status, "That did not work", error.message)
+    return _error_page(error.status, _("That did not work"), error.message)
 
 
 @admin.errorhandler(HTTPException)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -18,35 +19,41 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from comments_service.config import MAX_FLAG_THRESHOLD
 
 BAN_DURATIONS = [
-    SelectChoice("", "Until lifted"),
-    SelectChoice("3600", "1 hour"),
-    SelectChoice("86400", "1 day"),
-    SelectChoice("604800", "7 days"),
-    SelectChoice("2592000", "30 days"),
+    SelectChoice("", _l("Until lifted")),
+    SelectChoice("3600", _l("1 hour")),
+    SelectChoice("86400", _l("1 day")),
+    SelectChoice("604800", _l("7 days")),
+    SelectChoice("2592000", _l("30 days")),
 ]
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
 class BanForm(FlaskForm):
-    by_email = BooleanField("Their email address")
-    by_address = BooleanField("Their network (hashed address)")
-    duration = SelectField("For", choices=BAN_DURATIONS, default="")
-    note = TextAreaField("Note (kept in the audit log)", validators=[Optional()])
+    by_email = BooleanField(_l("Their email address"))
+    by_address = BooleanField(_l("Their network (hashed address)"))
+    # TRANSLATORS: the label of a ban's duration ("For: 1 day").
+    duration = SelectField(_l("For"), choices=BAN_DURATIONS, default="")
+    note = TextAreaField(_l("Note (kept in the audit log)"), validators=[Optional()])
 
 
 class SiteSettingsForm(FlaskForm):
     # Name and origins: a form without the field leaves it as it is.
-    name = StringField("Name", validators=[Optional(), Length(max=200)])
-    origins = TextAreaField("Allowed origins, one per line (https://blog.example)",
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    origins = TextAreaField(_l("Allowed origins, one per line (https://blog.example)"),
                             validators=[Optional()])
-    premoderation = BooleanField("Hold every new comment for approval")
+    premoderation = BooleanField(_l("Hold every new comment for approval"))
     flag_threshold = IntegerField(
-        "Hide a comment after this many readers flag it (0: never)",
+        _l("Hide a comment after this many readers flag it (0: never)"),
         validators=[NumberRange(min=0, max=MAX_FLAG_THRESHOLD)],
     )
-    downvotes = BooleanField("Take down votes on comments, not only up votes")
-    note = TextAreaField("Note (kept in the audit log)", validators=[Optional()])
+    downvotes = BooleanField(_l("Take down votes on comments, not only up votes"))
+    languages = StringField(
+        _l("Languages the widget offers readers: codes separated by spaces, such as "
+           "“de fr en” (empty: every language)"),
+        validators=[Optional(), Length(max=400)],
+    )
+    note = TextAreaField(_l("Note (kept in the audit log)"), validators=[Optional()])

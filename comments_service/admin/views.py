@@ -20,10 +20,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from comments_service import languages
 from comments_service.admin import NAV_ITEMS, admin
 from comments_service.admin.forms import BanForm, LoginForm, SiteSettingsForm
 from comments_service.api import context
@@ -40,23 +43,52 @@ from comments_service.services.moderation import CommentAction
 from comments_service.services.moderators import Actor
 from comments_service.services.search import STATUSES
 from comments_service.services.thread_moderation import ThreadAction, moderate_thread
+from comments_service.translation import current_language
 
-DONE = {
-    CommentAction.APPROVE: "approved",
-    CommentAction.HIDE: "hidden",
-    CommentAction.RESTORE: "restored",
-    CommentAction.DELETE: "deleted",
-    CommentAction.PURGE: "purged",
-    CommentAction.PIN: "pinned",
-    CommentAction.UNPIN: "unpinned",
-}
-THREAD_DONE = {
-    ThreadAction.LOCK: "Thread locked: new comments are refused.",
-    ThreadAction.UNLOCK: "Thread unlocked.",
-    ThreadAction.PREMODERATE: "New comments on this thread now wait for approval.",
-    ThreadAction.UNPREMODERATE: "New comments on this thread are shown at once again.",
-}
 HISTORY_LIMIT = 50
+
+
+def _done_one(action: CommentAction, comment_id: int) -> str:
+    """The flash for one comment moderated, in the moderator's language."""
+    done = {
+        CommentAction.APPROVE: _("Comment #%(id)s approved.", id=comment_id),
+        CommentAction.HIDE: _("Comment #%(id)s hidden.", id=comment_id),
+        CommentAction.RESTORE: _("Comment #%(id)s restored.", id=comment_id),
+        CommentAction.DELETE: _("Comment #%(id)s deleted.", id=comment_id),
+        CommentAction.PURGE: _("Comment #%(id)s purged.", id=comment_id),
+        CommentAction.PIN: _("Comment #%(id)s pinned.", id=comment_id),
+        CommentAction.UNPIN: _("Comment #%(id)s unpinned.", id=comment_id),
+    }
+    return done[action]
+
+
+def _done_many(action: CommentAction, count: int) -> str:
+    """The flash for a bulk action, with the count's plural form (CLDR rules)."""
+    n = count
+    done = {
+        CommentAction.APPROVE: ngettext("%(num)s comment approved.",
+                                        "%(num)s comments approved.", n),
+        CommentAction.HIDE: ngettext("%(num)s comment hidden.", "%(num)s comments hidden.", n),
+        CommentAction.RESTORE: ngettext("%(num)s comment restored.",
+                                        "%(num)s comments restored.", n),
+        CommentAction.DELETE: ngettext("%(num)s comment deleted.",
+                                       "%(num)s comments deleted.", n),
+        CommentAction.PURGE: ngettext("%(num)s comment purged.", "%(num)s comments purged.", n),
+        CommentAction.PIN: ngettext("%(num)s comment pinned.", "%(num)s comments pinned.", n),
+        CommentAction.UNPIN: ngettext("%(num)s comment unpinned.",
+                                      "%(num)s comments unpinned.", n),
+    }
+    return done[action]
+
+
+def _thread_done(action: ThreadAction) -> str:
+    done = {
+        ThreadAction.LOCK: _("Thread locked: new comments are refused."),
+        ThreadAction.UNLOCK: _("Thread unlocked."),
+        ThreadAction.PREMODERATE: _("New comments on this thread now wait for approval."),
+        ThreadAction.UNPREMODERATE: _("New comments on this thread are shown at once again."),
+    }
+    return done[action]
 
 
 def _settings() -> Settings:
@@ -87,13 +119,14 @@ def _flash_error(error: ApiError) -> None:
 def _int(value: str | None) -> int:
     found = as_row_id(value) if value is not None else None
     if found is None:
-        raise BadRequest("Not a comment id.")
+        raise BadRequest(_("Not a comment id."))
     return found
 
 
 @admin.app_template_filter("admin_when")
 def format_when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else ""
+    """A date and time in the moderator's language (CLDR's long date, short time, UTC)."""
+    return languages.format_when(value, current_language()) if value else ""
 
 
 @admin.context_processor
@@ -128,7 +161,7 @@ def login() -> Response | str:
         )
         if actor is None:
             db.session.rollback()
-            flash("That email and password do not match an active moderator.", "error")
+            flash(_("That email and password do not match an active moderator."), "error")
         else:
             db.session.commit()
             session.clear()  # a fresh session at sign-in: no fixation
@@ -143,7 +176,7 @@ def login() -> Response | str:
 def logout() -> Response:
     logout_user()
     session.clear()
-    flash("Signed out.", "info")
+    flash(_("Signed out."), "info")
     return redirect(url_for(".login"))
 
 
@@ -172,25 +205,25 @@ def queue_page() -> str:
 
 
 def _apply_one(actor: Actor, value: str, note: str | None) -> None:
-    name, _, ident = value.partition(":")
+    name, _sep, ident = value.partition(":")
     try:
         action = CommentAction(name)
     except ValueError:
-        raise BadRequest("Unknown action.") from None
+        raise BadRequest(_("Unknown action.")) from None
     comment_id = _int(ident)
     result = moderation.moderate_comment(
         db.session, actor, comment_id, action, note, _settings().moderation, _now(),
         context.events(),
     )
     db.session.commit()
-    flash(f"Comment #{result.comment_id} {DONE[action]}.", "success")
+    flash(_done_one(action, result.comment_id), "success")
 
 
 def _apply_bulk(actor: Actor, name: str, ids: list[str], note: str | None) -> None:
     try:
         action = CommentAction(name)
     except ValueError:
-        raise BadRequest("Choose an action for the selected comments.") from None
+        raise BadRequest(_("Choose an action for the selected comments.")) from None
     outcomes = moderation.moderate_many(
         db.session, actor, [_int(i) for i in ids], action, note, _settings().moderation,
         _now(), context.events(),
@@ -199,9 +232,10 @@ def _apply_bulk(actor: Actor, name: str, ids: list[str], note: str | None) -> No
     done = [o for o in outcomes if o.ok]
     skipped = [o for o in outcomes if not o.ok]
     if done:
-        flash(f"{len(done)} comment{'s' if len(done) != 1 else ''} {DONE[action]}.", "success")
+        flash(_done_many(action, len(done)), "success")
     for outcome in skipped:
-        flash(f"Comment #{outcome.comment_id} skipped: {outcome.message}", "error")
+        flash(_("Comment #%(id)s skipped: %(reason)s", id=outcome.comment_id,
+                reason=outcome.message), "error")
 
 
 @admin.post("/queue")
@@ -242,15 +276,15 @@ def comment_page(comment_id: int) -> str:
 def purge_comment(comment_id: int) -> Response:
     actor = _actor()
     if request.form.get("confirm") != "yes":
-        flash("Tick the box to confirm: purging cannot be undone.", "error")
+        flash(_("Tick the box to confirm: purging cannot be undone."), "error")
         return redirect(url_for(".comment_page", comment_id=comment_id))
     try:
         moderation.moderate_comment(db.session, actor, comment_id, CommentAction.PURGE,
                                     request.form.get("note") or None, _settings().moderation,
                                     _now(), context.events())
         db.session.commit()
-        flash(f"Comment #{comment_id} purged: its text, author and address are gone.",
-              "success")
+        flash(_("Comment #%(id)s purged: its text, author and address are gone.",
+                id=comment_id), "success")
     except ApiError as error:
         db.session.rollback()
         _flash_error(error)
@@ -265,7 +299,7 @@ def ban_author(comment_id: int) -> Response:
     form = BanForm()
     back = url_for(".comment_page", comment_id=comment_id)
     if not form.validate_on_submit():
-        flash("Check the ban form.", "error")
+        flash(_("Check the ban form."), "error")
         return redirect(back)
     try:
         ban = bans.ban_author(
@@ -276,8 +310,12 @@ def ban_author(comment_id: int) -> Response:
             rules=_settings().moderation, now=_now(),
         )
         db.session.commit()
-        until = format_when(ban.expires_at) if ban.expires_at else "lifted"
-        flash(f"Author banned from {ban.site} until {until}.", "success")
+        if ban.expires_at:
+            flash(_("Author banned from %(site)s until %(until)s.", site=ban.site,
+                    until=format_when(ban.expires_at)), "success")
+        else:
+            flash(_("Author banned from %(site)s until the ban is lifted.", site=ban.site),
+                  "success")
     except ApiError as error:
         db.session.rollback()
         _flash_error(error)
@@ -293,12 +331,12 @@ def thread_action(thread_id: int) -> Response:
         try:
             action = ThreadAction(request.form.get("action", ""))
         except ValueError:
-            raise BadRequest("Unknown thread action.") from None
+            raise BadRequest(_("Unknown thread action.")) from None
         moderate_thread(db.session, actor, thread_id, action,
                                    request.form.get("note") or None, _settings().moderation,
                                    _now())
         db.session.commit()
-        flash(THREAD_DONE[action], "success")
+        flash(_thread_done(action), "success")
     except ApiError as error:
         db.session.rollback()
         _flash_error(error)
@@ -317,7 +355,7 @@ def _day(value: str | None, name: str, *, end: bool = False) -> datetime | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise BadRequest(fields={name: "Give a date as YYYY-MM-DD."}) from None
+        raise BadRequest(fields={name: _("Give a date as YYYY-MM-DD.")}) from None
     return datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=UTC)
 
 
@@ -360,7 +398,7 @@ def lift_ban(ban_id: int) -> Response:
         bans.lift_ban(db.session, _actor(), ban_id, request.form.get("note") or None,
                       _settings().moderation, _now())
         db.session.commit()
-        flash("Ban lifted.", "success")
+        flash(_("Ban lifted."), "success")
     except ApiError as error:
         db.session.rollback()
         _flash_error(error)
@@ -391,6 +429,7 @@ def _site_form(site: Site, state: moderation.SiteModeration | None = None) -> Si
         # votes: what applies now, the service's default unless the site chose.
         form.downvotes.data = (_settings().votes.downvotes if state.downvotes is None
                                else state.downvotes)
+        form.languages.data = " ".join(state.languages)
     return form
 
 
@@ -415,20 +454,22 @@ def update_site(site_slug: str) -> Response:
         site = sites.get_site(db.session, site_slug)
         form = _site_form(site)
         if not form.validate_on_submit():
-            flash("Give a name (200 characters at most) and a flag threshold from 0 to "
-                  "1000.", "error")
+            flash(_("Give a name (200 characters at most) and a flag threshold from 0 to "
+                    "1000."), "error")
             return redirect(url_for(".sites_page"))
         origins = tuple((form.origins.data or "").split()) if form.origins.raw_data else None
         changes = sites.SiteChanges(
             name=form.name.data if form.name.raw_data else None, origins=origins,
             premoderation=bool(form.premoderation.data),
             flag_threshold=form.flag_threshold.data, downvotes=bool(form.downvotes.data),
+            languages=tuple((form.languages.data or "").replace(",", " ").split())
+            if form.languages.raw_data else None,
             note=form.note.data or None,
         )
         sites.update_site(db.session, _actor(), site, changes, rules=_settings().moderation,
                           votes=_settings().votes, now=_now())
         db.session.commit()
-        flash(f"Settings of {site_slug} saved.", "success")
+        flash(_("Settings of %(site)s saved.", site=site_slug), "success")
     except ApiError as error:
         db.session.rollback()
         _flash_error(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request, url_for
 
+from comments_service import languages
 from comments_service.api import api, context
 from comments_service.api.openapi import HeaderParam, documented
 from comments_service.api.parsing import json_body, query_args
@@ -80,6 +81,7 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
             author_email=payload.author_email,
             author_website=payload.author_website,
             notify=payload.notify,
+            language=languages.supported(payload.lang),
             anchor=passages.AnchorDraft(**payload.anchor.model_dump())
             if payload.anchor is not None else None,
         ),

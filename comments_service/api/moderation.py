@@ -265,7 +265,7 @@ def _site_out(site: Site) -> Response:
     return jsonify(SiteOut.dump({
         "slug": site.slug, "name": site.name, "origins": list(site.allowed_origins or []),
         "premoderation": state.premoderation, "flag_threshold": state.flag_threshold,
-        "downvotes": state.downvotes,
+        "downvotes": state.downvotes, "languages": state.languages,
     }))
 
 
@@ -289,6 +289,8 @@ def update_site(site_slug: str) -> Response:
     values = payload.model_dump()
     if values["origins"] is not None:
         values["origins"] = tuple(values["origins"])
+    if values["languages"] is not None:
+        values["languages"] = tuple(values["languages"])
     return _site_out(_update_site(site_slug, sites.SiteChanges(**values)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 
+from comments_service import languages
 from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.api.parsing import json_body
@@ -44,6 +45,7 @@ def request_reader_data(site_slug: str) -> tuple[Response, int, dict[str, str]]:
     reader_data.request_link(
         db.session, site, payload.email, settings.comments, settings.privacy,
         settings.notifications.enabled, current_app.config["SECRET_KEY"], context.now(),
+        languages.supported(payload.lang),
     )
     db.session.commit()
     body = ReaderDataRequestOut.dump({"message": ACCEPTED_MESSAGE})

@@ -8,6 +8,7 @@ from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.limits import limiter, read_limit
 from comments_service.schemas import PublicConfigOut
+from comments_service.services import reader_languages
 from comments_service.services.votes import downvotes_allowed
 
 
@@ -45,6 +46,8 @@ def get_site_config(site_slug: str) -> Response:
             "votes": settings.votes.enabled,
             "downvotes": settings.votes.enabled and downvotes_allowed(site, settings.votes),
             "feeds": settings.feeds.enabled,
+            # issue 20: the languages the widget may pick among ([]: any), site's own first
+            "languages": reader_languages.offered(site.settings),
         }
     ))
     response.headers["Cache-Control"] = "public, max-age=60"

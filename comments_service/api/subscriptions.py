@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 
+from comments_service import languages
 from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.api.parsing import json_body
@@ -43,7 +44,8 @@ def subscribe(site_slug: str) -> tuple[Response, int, dict[str, str]]:
     mode = subscriptions.subscribe_reader(
         db.session,
         site,
-        subscriptions.SubscribeRequest(payload.article, payload.email, payload.notify),
+        subscriptions.SubscribeRequest(payload.article, payload.email, payload.notify,
+                                       languages.supported(payload.lang)),
         settings.comments,
         settings.notifications,
         current_app.config["SECRET_KEY"],

@@ -164,10 +164,13 @@ def create_site(slug: str, name: str, origins: tuple[str, ...]) -> None:
 @click.option("--flag-threshold", type=int, default=None,
               help="Readers' flags that hide a comment (0: never).")
 @click.option("--downvotes/--no-downvotes", default=None, help="Take down votes.")
+@click.option("--languages", default=None,
+              help='Languages offered to readers, the site\'s own first ("de fr"; "": all).')
 @click.option("--note", default=None, help="Why; kept in the audit log.")
 def update_site(slug: str, name: str | None, origins: tuple[str, ...], added: tuple[str, ...],
                 removed: tuple[str, ...], premoderation: bool | None,
-                flag_threshold: int | None, downvotes: bool | None, note: str | None) -> None:
+                flag_threshold: int | None, downvotes: bool | None, languages: str | None,
+                note: str | None) -> None:
     """Edit a site: its name, allowed origins and moderation settings (audited as 'cli')."""
     app = _app()
     settings: Settings = app.extensions["comments_settings"]
@@ -180,7 +183,9 @@ def update_site(slug: str, name: str | None, origins: tuple[str, ...], added: tu
             changes = sites.SiteChanges(
                 name=name, origins=(*wanted, *added) if origins or added or removed else None,
                 premoderation=premoderation, flag_threshold=flag_threshold,
-                downvotes=downvotes, note=note)
+                downvotes=downvotes, note=note,
+                languages=tuple(languages.replace(",", " ").split())
+                if languages is not None else None)
             sites.update_site(db.session, sites.console_actor(site), site, changes,
                               rules=settings.moderation, votes=settings.votes,
                               now=datetime.now(UTC))

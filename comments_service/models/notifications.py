@@ -82,6 +82,9 @@ class Subscription(db.Model):
     address_hash: Mapped[str] = mapped_column(String(64), index=True)
     mode: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The reader's language when they subscribed (the widget's; languages.LANGUAGES):
+    # every mail about this subscription is written in it. NULL: the site's default.
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class OutboxMessage(db.Model):

@@ -41,3 +41,5 @@ class ReaderDataRequest(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When the reader erased their comments through the link (it then stops working).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The language the reader asked in: the link's mail and pages use it.
+    language: Mapped[str | None] = mapped_column(String(16))

@@ -17,6 +17,7 @@ is recognisable as one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -38,7 +39,7 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from comments_service import sanitize
+from comments_service import languages, sanitize
 from comments_service.config import Settings, SmtpSettings
 from comments_service.services.feeds import comment_url
 from comments_service.services.notifications import (
@@ -85,12 +86,34 @@ _URL_HEADER_POLICY = policy.SMTP.clone(max_line_length=_MAX_LINE)
 #: The policy every email is built with (policy.SMTP plus the URL headers' folding).
 MAIL_POLICY = _MailPolicy().clone(linesep="\r\n")
 
-_templates = Environment(
-    loader=PackageLoader("comments_service", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
+
+
+@functools.cache
+def _templates(lang: str) -> Environment:
+    """The mail templates in one language: Jinja's i18n extension over that language's
+    catalogue (the pages' catalogue too), newstyle like Flask-Babel's, so placeholders
+    are escaped in HTML and msgids are the same in mails and pages."""
+    env = Environment(
+        loader=PackageLoader("comments_service", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(languages.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(lang=lang, text_dir=languages.direction(lang))
+    return env
+
+
+def tr(lang: str, text: str, **values: object) -> str:
+    """`text` in `lang`, its %(name)s placeholders filled (for subjects)."""
+    translated = languages.translations(lang).gettext(text)
+    return translated % values if values else translated
+
+
+def mail_language(lang: str | None) -> str:
+    """A stored language, checked against the supported ones (English otherwise)."""
+    return languages.supported(lang) or languages.DEFAULT
 
 
 class UnsendableMessage(ValueError):
@@ -181,11 +204,16 @@ def _new_message(
     return message
 
 
-def _set_bodies(message: EmailMessage, template: str, context: dict[str, object]) -> None:
-    message.set_content(_templates.get_template(f"email/{template}.txt").render(context))
+def _set_bodies(
+    message: EmailMessage, template: str, context: dict[str, object], lang: str
+) -> None:
+    env = _templates(lang)
+    message.set_content(env.get_template(f"email/{template}.txt").render(context))
     message.add_alternative(
-        _templates.get_template(f"email/{template}.html").render(context), subtype="html"
+        env.get_template(f"email/{template}.html").render(context), subtype="html"
     )
+    # After the bodies: setting content clears every Content-* header.
+    message["Content-Language"] = lang
 
 
 # ---- the three emails ---------------------------------------------------------------
@@ -198,13 +226,16 @@ def compose_comment_email(
     reason: str,
     unsubscribe_url: str,
     now: datetime,
+    lang: str = languages.DEFAULT,
 ) -> EmailMessage:
-    """A new comment for one subscriber, threaded, with one-click unsubscribe (RFC 8058)."""
-    author = header_text(ctx.author_name, NAME_CHARS) or "Someone"
+    """A new comment for one subscriber, threaded, with one-click unsubscribe (RFC 8058),
+    in the subscriber's language."""
+    author = header_text(ctx.author_name, NAME_CHARS) or tr(lang, "Someone")
     title = header_text(ctx.thread_title or ctx.article_key, SUBJECT_CHARS)
     is_reply = reason == REASON_REPLY
-    subject = (f"{author} replied to your comment on {title}" if is_reply
-               else f"New comment by {author} on {title}")
+    subject = (tr(lang, "%(author)s replied to your comment on %(title)s",
+                 author=author, title=title) if is_reply
+               else tr(lang, "New comment by %(author)s on %(title)s", author=author, title=title))
     message = _new_message(identity, recipient, subject,
                            comment_message_id(identity, ctx.comment_id), now)
 
@@ -219,7 +250,7 @@ def compose_comment_email(
 
     unsubscribe = [f"<{unsubscribe_url}>"]
     if identity.unsubscribe_mailto:
-        token = unsubscribe_url.rsplit("/", 1)[-1]
+        token = urlsplit(unsubscribe_url).path.rsplit("/", 1)[-1]
         unsubscribe.append(
             f"<mailto:{identity.unsubscribe_mailto}?subject={quote('unsubscribe ' + token)}>"
         )
@@ -235,7 +266,7 @@ def compose_comment_email(
         "text": quoted_text(ctx.body_html),
         "comment_url": comment_link(ctx),
         "unsubscribe_url": unsubscribe_url,
-    })
+    }, lang)
     return message
 
 
@@ -246,18 +277,20 @@ def compose_confirmation(
     confirm_url: str,
     outbox_id: int,
     now: datetime,
+    lang: str = languages.DEFAULT,
 ) -> EmailMessage:
     """The double opt-in email: one link, nothing else sent until it is followed."""
     title = header_text(thread.title or thread.article_key, SUBJECT_CHARS)
     site_name = header_text(thread.site_name, NAME_CHARS)
-    message = _new_message(identity, recipient, f"Confirm notifications from {site_name}",
+    subject = tr(lang, "Confirm notifications from %(site_name)s", site_name=site_name)
+    message = _new_message(identity, recipient, subject,
                            identity.message_id(f"confirm-{outbox_id}"), now)
     _set_bodies(message, "confirm", {
         "title": title,
         "site_name": site_name,
         "article_url": thread.url,
         "confirm_url": confirm_url,
-    })
+    }, lang)
     return message
 
 
@@ -269,16 +302,18 @@ def compose_reader_data_link(
     expires_at: datetime,
     outbox_id: int,
     now: datetime,
+    lang: str = languages.DEFAULT,
 ) -> EmailMessage:
     """A reader's link to download or erase their own comments on a site."""
     site = header_text(site_name, NAME_CHARS)
-    message = _new_message(identity, recipient, f"Your comments on {site}",
+    message = _new_message(identity, recipient,
+                           tr(lang, "Your comments on %(site_name)s", site_name=site),
                            identity.message_id(f"reader-data-{outbox_id}"), now)
     _set_bodies(message, "reader_data", {
         "site_name": site,
         "url": url,
-        "expires": expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-    })
+        "expires": languages.format_when(expires_at, lang),
+    }, lang)
     return message
 
 
@@ -291,25 +326,30 @@ def compose_moderator_notice(
     now: datetime,
     approve_url: str,
     hide_url: str,
+    lang: str = languages.DEFAULT,
 ) -> EmailMessage:
     """Tells a moderator a comment is pending approval or was flagged, with signed,
     single-use links to approve or hide it (each opens a confirmation page)."""
-    author = header_text(ctx.author_name, NAME_CHARS) or "Someone"
+    author = header_text(ctx.author_name, NAME_CHARS) or tr(lang, "Someone")
     title = header_text(ctx.thread_title or ctx.article_key, SUBJECT_CHARS)
-    what = "waits for approval" if reason == "pending" else "was flagged"
-    message = _new_message(identity, recipient, f"A comment by {author} {what}: {title}",
+    is_pending = reason == "pending"
+    subject = (tr(lang, "A comment by %(author)s waits for approval: %(title)s",
+                 author=author, title=title) if is_pending
+               else tr(lang, "A comment by %(author)s was flagged: %(title)s",
+                      author=author, title=title))
+    message = _new_message(identity, recipient, subject,
                            identity.message_id(f"moderator-{outbox_id}"), now)
     _set_bodies(message, "moderator", {
         "author": author,
         "title": title,
-        "what": what,
+        "is_pending": is_pending,
         "site_name": header_text(ctx.site_name, NAME_CHARS),
         "text": quoted_text(ctx.body_html),
         "comment_url": comment_link(ctx),
         "comment_id": ctx.comment_id,
         "approve_url": approve_url,
         "hide_url": hide_url,
-    })
+    }, lang)
     return message
 
 

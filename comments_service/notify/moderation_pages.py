@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, request
+from flask_babel import gettext as _
 
 from comments_service.errors import ActionNotAllowed, CommentNotFound, LinkUsed
 from comments_service.extensions import db
@@ -41,26 +42,26 @@ def _refused(status: int, message: str) -> Response:
 @moderation_pages.errorhandler(tokens.InvalidToken)
 def invalid_link(exc: tokens.InvalidToken) -> Response:
     return link_page("invalid", 400, is_expired=exc.is_expired,
-                     expired_hint="This moderation link has expired. Use the admin pages.")
+                     expired_hint=_("This moderation link has expired. Use the admin pages."))
 
 
 @moderation_pages.errorhandler(LinkUsed)
 def used_link(exc: LinkUsed) -> Response:
     db.session.rollback()
-    return _refused(410, "This link was used already: each moderation link works once.")
+    return _refused(410, _("This link was used already: each moderation link works once."))
 
 
 @moderation_pages.errorhandler(CommentNotFound)
 def comment_gone(exc: CommentNotFound) -> Response:
     db.session.rollback()
-    return _refused(404, "This comment no longer exists.")
+    return _refused(404, _("This comment no longer exists."))
 
 
 @moderation_pages.errorhandler(ActionNotAllowed)
 def not_applicable(exc: ActionNotAllowed) -> Response:
     db.session.rollback()
-    return _refused(409, "This comment is no longer in a state this action applies to; "
-                         "it may have been moderated already.")
+    return _refused(409, _("This comment is no longer in a state this action applies to; "
+                           "it may have been moderated already."))
 
 
 @moderation_pages.get(f"{tokens.MODERATION_PATH}<token>")
@@ -87,7 +88,7 @@ def _same_origin() -> bool:
 def moderate(token: str) -> Response:
     claim = _claim(token)
     if not _same_origin():
-        return _refused(403, "This action can only be confirmed from its own page.")
+        return _refused(403, _("This action can only be confirmed from its own page."))
     result = moderation_links.use_link(
         db.session, comment_id=claim.comment_id, action=CommentAction(claim.action),
         outbox_id=claim.outbox_id, nonce=claim.nonce,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask_babel import gettext as _
 
 from comments_service.config import Settings
 from comments_service.extensions import db
@@ -95,7 +96,7 @@ def change_subscription(token: str) -> Response:
     mode = "none" if is_one_click else request.form.get("mode", "none")
     if mode not in MODES:
         return link_page("manage", 400, thread=_thread(claim), mode=_mode(claim),
-                     error="Choose one of the options.")
+                     error=_("Choose one of the options."))
     changed = notifications.set_mode(db.session, claim.thread_id, claim.address_hash, mode)
     db.session.commit()
     # A stopped subscription cannot be restarted from its link (the link holds no

@@ -20,7 +20,9 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 
+from comments_service import languages
 from comments_service.config import Settings
 from comments_service.errors import ReaderDataOff, SiteNotFound, ValidationFailed
 from comments_service.extensions import db
@@ -37,11 +39,9 @@ from comments_service.models import ReaderDataRequest, Site
 from comments_service.notify import tokens
 from comments_service.notify.pages import link_page
 from comments_service.services import reader_data, sites
+from comments_service.translation import current_language
 
 reader_pages = Blueprint("reader_pages", __name__)
-
-EXPIRED_HINT = "This link has expired. Ask for a new one from the comments on the site."
-
 
 def _settings() -> Settings:
     return current_app.extensions["comments_settings"]
@@ -49,7 +49,9 @@ def _settings() -> Settings:
 
 @reader_pages.errorhandler(tokens.InvalidToken)
 def invalid_link(exc: tokens.InvalidToken) -> Response:
-    return link_page("invalid", 400, is_expired=exc.is_expired, expired_hint=EXPIRED_HINT)
+    return link_page("invalid", 400, is_expired=exc.is_expired,
+                     expired_hint=_("This link has expired. Ask for a new one from the "
+                                    "comments on the site."))
 
 
 @reader_pages.errorhandler(SiteNotFound)
@@ -80,7 +82,7 @@ def ask_page() -> Response:
     _require_enabled()
     site = _site(request.args.get("site"))
     return link_page("reader_data_ask", site_name=site.name, site_slug=site.slug,
-                 action=url_for(".ask"))
+                 action=url_for(".ask", lang=current_language()))
 
 
 @reader_pages.post("/my-data")
@@ -96,11 +98,13 @@ def ask() -> Response:
         reader_data.request_link(
             db.session, site, email, settings.comments, settings.privacy,
             settings.notifications.enabled, current_app.config["SECRET_KEY"], datetime.now(UTC),
+            languages.supported(request.form.get("lang")) or current_language(),
         )
-    except ValidationFailed as exc:
+    except ValidationFailed:
         return link_page("reader_data_ask", 422, site_name=site.name, site_slug=site.slug,
-                     action=url_for(".ask"), email=email,
-                     error=exc.fields.get("email", exc.message))
+                     action=url_for(".ask", lang=current_language()), email=email,
+                     error=_("Give the email address you commented with: this one is not "
+                             "a valid address."))
     db.session.commit()
     return link_page("reader_data_sent", site_name=site.name)
 
@@ -117,8 +121,8 @@ def _request(token: str, *, for_update: bool = False) -> ReaderDataRequest:
 def request_page(token: str) -> Response:
     found = _request(token)
     return link_page("reader_data", summary=reader_data.summarize(db.session, found),
-                 download_url=url_for(".download", token=token),
-                 erase_url=url_for(".erase", token=token))
+                 download_url=url_for(".download", token=token, lang=current_language()),
+                 erase_url=url_for(".erase", token=token, lang=current_language()))
 
 
 @reader_pages.get(f"{tokens.READER_DATA_PATH}<token>/comments.json")
@@ -156,9 +160,9 @@ def erase(token: str) -> Response:
         raise tokens.InvalidToken()
     if request.form.get("confirm") != "yes":
         return link_page("reader_data", 422, summary=reader_data.summarize(db.session, found),
-                     download_url=url_for(".download", token=token),
-                     erase_url=url_for(".erase", token=token),
-                     error="Tick the box to confirm.")
+                     download_url=url_for(".download", token=token, lang=current_language()),
+                     erase_url=url_for(".erase", token=token, lang=current_language()),
+                     error=_("Tick the box to confirm."))
     erased = reader_data.erase_comments(db.session, found, datetime.now(UTC))
     db.session.commit()
     return link_page("reader_data_erased", erased=erased)

@@ -84,12 +84,23 @@ CONFIRM_PATH = "/notify/confirm/"
 UNSUBSCRIBE_PATH = "/notify/unsubscribe/"
 
 
-def confirm_url(base_url: str, secret: str, claim: LinkClaim) -> str:
-    return f"{base_url.rstrip('/')}{CONFIRM_PATH}{confirm_token(secret, claim)}"
+def in_language(url: str, lang: str | None) -> str:
+    """The link with its mail's language in the query (``?lang=es``), which the page it
+    opens is shown in (translation.py); outside the signed token, so an old link without
+    it still works, in the browser's language."""
+    return f"{url}?lang={lang}" if lang else url
 
 
-def unsubscribe_url(base_url: str, secret: str, claim: LinkClaim) -> str:
-    return f"{base_url.rstrip('/')}{UNSUBSCRIBE_PATH}{manage_token(secret, claim)}"
+def confirm_url(base_url: str, secret: str, claim: LinkClaim, lang: str | None = None) -> str:
+    return in_language(f"{base_url.rstrip('/')}{CONFIRM_PATH}{confirm_token(secret, claim)}",
+                       lang)
+
+
+def unsubscribe_url(
+    base_url: str, secret: str, claim: LinkClaim, lang: str | None = None
+) -> str:
+    return in_language(f"{base_url.rstrip('/')}{UNSUBSCRIBE_PATH}{manage_token(secret, claim)}",
+                       lang)
 
 
 # ---- a reader's link to their own comments (services/reader_data.py) ----------------
@@ -126,8 +137,11 @@ def read_reader_data_token(secret: str, token: str, max_age_seconds: int) -> Rea
     return ReaderDataClaim(request_id, nonce)
 
 
-def reader_data_url(base_url: str, secret: str, claim: ReaderDataClaim) -> str:
-    return f"{base_url.rstrip('/')}{READER_DATA_PATH}{reader_data_token(secret, claim)}"
+def reader_data_url(
+    base_url: str, secret: str, claim: ReaderDataClaim, lang: str | None = None
+) -> str:
+    return in_language(
+        f"{base_url.rstrip('/')}{READER_DATA_PATH}{reader_data_token(secret, claim)}", lang)
 
 
 # ---- a moderator notice's approve / hide links (notify/moderation_pages.py) ----------
@@ -173,5 +187,8 @@ def read_moderation_token(secret: str, token: str, max_age_seconds: int) -> Mode
     return ModerationClaim(comment_id, action, outbox_id, nonce)  # type: ignore[arg-type]
 
 
-def moderation_url(base_url: str, secret: str, claim: ModerationClaim) -> str:
-    return f"{base_url.rstrip('/')}{MODERATION_PATH}{moderation_token(secret, claim)}"
+def moderation_url(
+    base_url: str, secret: str, claim: ModerationClaim, lang: str | None = None
+) -> str:
+    return in_language(
+        f"{base_url.rstrip('/')}{MODERATION_PATH}{moderation_token(secret, claim)}", lang)

@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 
 from comments_service import sanitize
 from comments_service.notify.mail import comment_link
-from comments_service.services.notifications import EVENT_COMMENT_PUBLISHED, CommentContext
+from comments_service.services.notifications import CommentContext
+from comments_service.services.webhook_messages import EVENT_COMMENT_PUBLISHED
 
 SIGNATURE_HEADER = "X-Comments-Signature"
 TIMESTAMP_HEADER = "X-Comments-Timestamp"

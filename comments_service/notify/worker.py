@@ -30,7 +30,7 @@ from comments_service.config import Settings
 from comments_service.metrics import NOTIFICATIONS_FAILED, NOTIFICATIONS_SENT
 from comments_service.models import OutboxKind, ReaderDataRequest, Site
 from comments_service.notify import mail, tokens, webhooks
-from comments_service.services import notifications, outbox, reader_data
+from comments_service.services import notifications, outbox, reader_data, reader_languages
 from comments_service.services.outbox import ClaimedMessage, RetryPolicy
 from comments_service.services.webhooks import find_webhook
 
@@ -169,11 +169,12 @@ class OutboxWorker:
         if ctx is None:
             return Cancelled("the comment no longer exists")
         if kind == OutboxKind.MODERATOR.value:
-            approve, hide = (self._moderation_url(ctx.comment_id, action, message.id)
+            lang = reader_languages.site_default(ctx.site_settings)
+            approve, hide = (self._moderation_url(ctx.comment_id, action, message.id, lang)
                              for action in ("approve", "hide"))
             return mail.compose_moderator_notice(
                 self.identity, ctx, message.recipient, str(payload["reason"]), message.id, now,
-                approve_url=approve, hide_url=hide,
+                approve_url=approve, hide_url=hide, lang=lang,
             )
         if not ctx.is_visible:
             return Cancelled("the comment is no longer visible")
@@ -192,17 +193,22 @@ class OutboxWorker:
                 return Cancelled("narrowed to replies since it was queued")
             if not notifications.is_confirmed(session, hashed):
                 return Cancelled("the address is not confirmed")
+            lang = reader_languages.for_reader(
+                reader_languages.subscription_language(session, ctx.thread_id, hashed),
+                ctx.site_settings)
             claim = tokens.LinkClaim(hashed, ctx.thread_id)
-            unsubscribe = tokens.unsubscribe_url(self.identity.base_url, self.secret, claim)
+            unsubscribe = tokens.unsubscribe_url(self.identity.base_url, self.secret, claim,
+                                                 lang)
             return mail.compose_comment_email(
-                self.identity, ctx, message.recipient, str(payload["reason"]), unsubscribe, now
+                self.identity, ctx, message.recipient, str(payload["reason"]), unsubscribe, now,
+                lang,
             )
         raise mail.UnsendableMessage(f"unknown outbox kind {kind!r}")
 
-    def _moderation_url(self, comment_id: int, action: str, outbox_id: int) -> str:
+    def _moderation_url(self, comment_id: int, action: str, outbox_id: int, lang: str) -> str:
         """A fresh single-use link (its own nonce) to take `action` on the comment."""
         claim = tokens.ModerationClaim(comment_id, action, outbox_id, secrets.token_hex(16))
-        return tokens.moderation_url(self.identity.base_url, self.secret, claim)
+        return tokens.moderation_url(self.identity.base_url, self.secret, claim, lang)
 
     def _prepare_confirmation(
         self, session: Session, message: ClaimedMessage, now: datetime
@@ -213,10 +219,13 @@ class OutboxWorker:
         thread = notifications.thread_context(session, int(message.payload["thread_id"]))
         if thread is None:
             return Cancelled("the thread no longer exists")
+        lang = reader_languages.for_reader(
+            reader_languages.subscription_language(session, thread.thread_id, hashed),
+            thread.site_settings)
         claim = tokens.LinkClaim(hashed, thread.thread_id)
-        url = tokens.confirm_url(self.identity.base_url, self.secret, claim)
+        url = tokens.confirm_url(self.identity.base_url, self.secret, claim, lang)
         return mail.compose_confirmation(self.identity, thread, message.recipient, url,
-                                         message.id, now)
+                                         message.id, now, lang)
 
     def _prepare_reader_data_link(
         self, session: Session, message: ClaimedMessage, now: datetime
@@ -227,10 +236,11 @@ class OutboxWorker:
         site = session.get(Site, request.site_id)
         if site is None:  # pragma: no cover - the request row cascades with its site
             return Cancelled("the site no longer exists")
+        lang = reader_languages.for_reader(request.language, site.settings)
         claim = tokens.ReaderDataClaim(request.id, request.nonce)
-        url = tokens.reader_data_url(self.identity.base_url, self.secret, claim)
+        url = tokens.reader_data_url(self.identity.base_url, self.secret, claim, lang)
         return mail.compose_reader_data_link(self.identity, site.name, message.recipient, url,
-                                             request.expires_at, message.id, now)
+                                             request.expires_at, message.id, now, lang)
 
     # ---- retention -------------------------------------------------------------------
 

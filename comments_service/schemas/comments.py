@@ -50,6 +50,11 @@ class NewComment(StrictModel):
         "none", description="Email the author about replies to their comments, or about "
         "every new comment in the thread. Needs author_email; nothing is sent until the "
         "address is confirmed once by a link.")
+    lang: str | None = Field(
+        None, max_length=35,
+        description="The reader's language (the widget's, e.g. es, pt-BR, zh-Hant): the "
+        "emails this asks for are written in it. One the service does not speak is "
+        "ignored (the site's default language is used).")
     # Spam defences (services/spam.py); neither is ever stored.
     hp: str | None = Field(
         None,

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, AwareDatetime, BeforeValidator, ConfigDict, Field
 
 from comments_service.config import MAX_BAN_SECONDS, MAX_FLAG_THRESHOLD, digits_up_to
+from comments_service.languages import LANGUAGES
 from comments_service.models import CommentStatus
 from comments_service.schemas.base import (
     ErrorDetail,
@@ -29,6 +30,9 @@ CommentActionName = Literal["approve", "hide", "restore", "delete", "purge", "pi
 
 # ---- requests -------------------------------------------------------------
 
+
+# A supported language, spelt as the service spells it (languages.LANGUAGES).
+LanguageCode = Literal[LANGUAGES]  # type: ignore[valid-type]
 
 class QueueQuery(StrictModel):
     site: str | None = Field(None, description="One of your sites; all of them if omitted.")
@@ -119,6 +123,11 @@ class SiteModerationIn(StrictModel):
         Field(None, description="Readers' flags that hide a comment; 0: never."))
     downvotes: bool | None = Field(None, description="Take down votes on comments, not "
                                    "only up votes.")
+    languages: list[LanguageCode] | None = Field(
+        None, max_length=len(LANGUAGES),
+        description="The languages the widget offers readers (e.g. [\"de\", \"fr\"]), the "
+        "first being the site's own (mail to readers without one, moderators' notices); "
+        "[]: every language. Codes as in GET /config.")
     note: str | None = None
 
 
@@ -229,6 +238,8 @@ class SiteModerationOut(OutModel):
     flag_threshold: int
     downvotes: bool | None = Field(description="Down votes taken; null: the service's "
                                    "default (votes.downvotes).")
+    languages: list[str] = Field(description="The languages offered to readers, the "
+                                 "site's own first; []: every language.")
 
 
 class SiteOut(OutModel):
@@ -239,6 +250,8 @@ class SiteOut(OutModel):
     flag_threshold: int
     downvotes: bool | None = Field(description="Down votes taken; null: the service's "
                                    "default (votes.downvotes).")
+    languages: list[str] = Field(description="The languages offered to readers, the "
+                                 "site's own first; []: every language.")
 
 
 class BanOut(OutModel):

@@ -35,3 +35,5 @@ class PublicConfigOut(OutModel):
     downvotes: bool = Field(description="Down votes are taken too, not only up votes.")
     feeds: bool = Field(description="Atom feeds of new comments are served (per article: "
                         ".../thread/feed.atom?article=KEY; per site: .../feed.atom).")
+    languages: list[str] = Field(description="The languages the site offers readers, its "
+                                 "own first (the widget picks among them); []: every one.")

@@ -46,6 +46,8 @@ class CommentDraft:
     notify: str = "none"
     # passages (issue 9): the passage of the article a top-level comment is about.
     anchor: passage_rules.AnchorDraft | None = None
+    # The reader's language (issue 20): a supported code or None (languages.supported).
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class CleanDraft:
     author_website: str | None
     notify: str
     anchor: passage_rules.Anchor | None = None
+    language: str | None = None
 
 
 # ---- validation -------------------------------------------------------------
@@ -185,4 +188,4 @@ def validate_draft(
     if fields:
         raise ValidationFailed(fields=fields)
     return CleanDraft(article_key, body, title, url, name, email, website, draft.notify,
-                       anchor)
+                       anchor, draft.language)

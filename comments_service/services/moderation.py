@@ -36,7 +36,7 @@ from comments_service.models import (
     Site,
     Thread,
 )
-from comments_service.services import audit
+from comments_service.services import audit, reader_languages
 from comments_service.services.moderators import Actor
 from comments_service.services.status import change_status, remove_comment, touch_thread
 
@@ -341,6 +341,8 @@ class SiteModeration:
     flag_threshold: int
     # votes: the site's own choice on down votes; None: the service's [votes] downvotes.
     downvotes: bool | None = None
+    # languages offered to readers, the site's own first; empty: every language.
+    languages: list[str] = field(default_factory=list)
 
 
 def site_moderation(site: Site, rules: ModerationSettings) -> SiteModeration:
@@ -350,4 +352,5 @@ def site_moderation(site: Site, rules: ModerationSettings) -> SiteModeration:
         premoderation=bool((site.settings or {}).get("premoderation")),
         flag_threshold=flag_threshold(site, rules),
         downvotes=(site.settings or {}).get("downvotes"),
+        languages=reader_languages.offered(site.settings),
     )

@@ -46,11 +46,11 @@ from comments_service.models import (
 from comments_service.services import outbox
 from comments_service.services.outbox import NewMessage
 from comments_service.services.sites import is_origin_allowed
+from comments_service.services.webhook_messages import webhook_messages
 
 NOTIFY_CHOICES = ("none", "replies", "all")
 REASON_REPLY = "reply"
 REASON_THREAD = "thread"
-EVENT_COMMENT_PUBLISHED = "comment.published"
 
 R = TypeVar("R")
 
@@ -103,13 +103,15 @@ def follow_thread(
     settings: NotificationSettings,
     secret: str,
     now: datetime,
+    language: str | None = None,
 ) -> Followed:
     """Subscribe a (validated) address to a thread, or widen its subscription there.
 
     An address not yet confirmed gets a confirmation email queued instead of
     anything else, at most once per ``confirmation_resend_seconds``. Posting
     again with a narrower choice never narrows a subscription; the signed link
-    in every email changes or stops it (`set_mode`).
+    in every email changes or stops it (`set_mode`). ``language`` (a supported code,
+    the reader's latest) is what every mail about this subscription is written in.
     """
     if mode not in _MODE_RANK:
         raise ValueError(f"unknown subscription mode {mode!r}")
@@ -130,6 +132,7 @@ def follow_thread(
     if _MODE_RANK[mode] > _MODE_RANK[subscription.mode]:
         subscription.mode = mode
     subscription.email = email
+    subscription.language = language or subscription.language
 
     queued = False
     if consent.confirmed_at is None:
@@ -207,24 +210,6 @@ def set_mode(session: Session, thread_id: int, hashed: str, mode: str) -> bool:
 # ---- fan-out ----------------------------------------------------------------------
 
 
-def _webhook_messages(site: Site, comment: Comment) -> list[NewMessage]:
-    hooks = (site.settings or {}).get("webhooks") or []
-    messages = []
-    for hook in hooks:
-        url = hook.get("url") if isinstance(hook, dict) else None
-        if not url:
-            continue
-        url_key = hashlib.sha256(url.encode()).hexdigest()[:16]
-        messages.append(NewMessage(
-            kind=OutboxKind.WEBHOOK.value,
-            dedupe_key=f"webhook:{comment.id}:{url_key}",
-            recipient=url,
-            payload={"event": EVENT_COMMENT_PUBLISHED, "comment_id": comment.id,
-                     "site_id": site.id},
-        ))
-    return messages
-
-
 # Built once: this runs for every visible comment posted.
 _CONFIRMED_SUBSCRIBERS = (
     select(Subscription.email, Subscription.address_hash, Subscription.mode)
@@ -290,7 +275,7 @@ def enqueue_for_comment(
         for hashed, (email, reason) in recipients.items()
     ]
     if site is not None:
-        messages += _webhook_messages(site, comment)
+        messages += webhook_messages(site, comment)
     outbox.add(session, messages, now)
     return len(messages)
 
@@ -337,6 +322,7 @@ def record_new_comment(
     now: datetime,
     *,
     may_have_subscribers: bool = True,
+    language: str | None = None,
 ) -> None:
     """What posting does for notifications, inside the comment's own transaction.
 
@@ -350,7 +336,8 @@ def record_new_comment(
     if not settings.enabled:
         return
     if notify != "none" and comment.author_email:
-        follow_thread(session, thread, comment.author_email, notify, settings, secret, now)
+        follow_thread(session, thread, comment.author_email, notify, settings, secret, now,
+                      language)
     if comment.status == CommentStatus.VISIBLE.value:
         enqueue_for_comment(session, comment, now, may_have_subscribers=may_have_subscribers)
     elif comment.status == CommentStatus.PENDING.value:
@@ -444,6 +431,7 @@ class ThreadContext:
     title: str | None
     url: str | None
     site_name: str
+    site_settings: dict[str, object] | None = None
 
 
 def thread_context(session: Session, thread_id: int) -> ThreadContext | None:
@@ -455,7 +443,7 @@ def thread_context(session: Session, thread_id: int) -> ThreadContext | None:
         return None
     thread, site = row
     return ThreadContext(thread.id, thread.article_key, thread.title,
-                         linkable_url(thread.url, site), site.name)
+                         linkable_url(thread.url, site), site.name, dict(site.settings or {}))
 
 
 # ---- subscribed to the app's comment events ------------------------------------------
@@ -488,7 +476,8 @@ class NotificationSubscriber:
             raise ValueError("a posted comment's event carries its thread")
         record_new_comment(session, change.thread, change.comment, change.notify,
                            self.settings, self.secret, change.now,
-                           may_have_subscribers=change.may_have_subscribers)
+                           may_have_subscribers=change.may_have_subscribers,
+                           language=change.language)
 
     def on_approved(self, session: Session, change: CommentChange) -> None:
         enqueue_for_comment(session, change.comment, change.now)

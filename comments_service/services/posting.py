@@ -460,6 +460,7 @@ def post_comment(
         CommentEvent.PUBLISHED if status == CommentStatus.VISIBLE else CommentEvent.HELD,
         comment, now, site_id=site.id, article_key=clean.article_key, thread=thread,
         notify=clean.notify, may_have_subscribers=may_have_subscribers,
+        language=clean.language,
     ))
     return PostedComment(
         comment=comment,

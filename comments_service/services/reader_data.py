@@ -80,8 +80,10 @@ def request_link(
     notifications_enabled: bool,
     secret: str,
     now: datetime,
+    language: str | None = None,
 ) -> bool:
     """Mail the address a link to its comments on the site; True if one was queued.
+    ``language`` (a supported code) is the one the mail and the link's pages use.
 
     The caller answers the same either way. Nothing is queued for an address
     with no comment on the site, nor within resend_seconds of the last link for
@@ -117,6 +119,7 @@ def request_link(
         nonce=secrets.token_hex(16),
         created_at=now,
         expires_at=now + timedelta(seconds=privacy.link_max_age_seconds),
+        language=language,
     )
     session.add(request)
     session.flush()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from comments_service.config import ModerationSettings, VoteSettings
 from comments_service.errors import SiteNotFound, ValidationFailed
 from comments_service.models import Site
-from comments_service.services import audit
+from comments_service.services import audit, reader_languages
 from comments_service.services.moderation import clean_note, flag_threshold
 from comments_service.services.moderators import Actor
 from comments_service.services.votes import downvotes_allowed
@@ -152,6 +152,8 @@ class SiteChanges:
     premoderation: bool | None = None
     flag_threshold: int | None = None
     downvotes: bool | None = None
+    # The languages offered to readers (services/reader_languages.py); () offers all.
+    languages: tuple[str, ...] | None = None
     note: str | None = None
 
 
@@ -186,6 +188,11 @@ def _settings_changes(
     if wanted is not None and downvotes_allowed(site, votes) != wanted:
         settings["downvotes"] = wanted
         words.append(f"downvotes {'on' if wanted else 'off'}")
+    if changes.languages is not None:
+        chosen = reader_languages.clean_offered(changes.languages)
+        if chosen != reader_languages.offered(settings):
+            settings[reader_languages.SETTINGS_KEY] = chosen
+            words.append(f"languages {' '.join(chosen) or 'all'}")
     return settings, words
 
 

@@ -23,6 +23,7 @@ class SubscribeRequest:
     article_key: str
     email: str
     mode: str = "all"
+    language: str | None = None  # a supported code (languages.supported) or None
 
 
 def subscribe_reader(
@@ -57,6 +58,6 @@ def subscribe_reader(
         raise ValidationFailed(fields=fields)
     thread = posting.get_or_create_thread(session, site, article_key, None, None, now)
     followed = notifications.follow_thread(
-        session, thread, email, request.mode, settings, secret, now
+        session, thread, email, request.mode, settings, secret, now, request.language
     )
     return followed.mode

@@ -79,3 +79,4 @@ def remove_webhook(session: Session, site: Site, url: str) -> bool:
     _save(site, kept)
     session.flush()
     return True
+

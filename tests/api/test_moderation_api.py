@@ -245,7 +245,8 @@ def test_site_premoderation_holds_comments_until_approved(api: Api, moderator) -
     response = api.client.patch(f"{BASE}/sites/news/settings", headers=moderator.headers,
                                 json={"premoderation": True, "flag_threshold": 5})
     assert SiteModerationOut.model_validate(response.get_json()).model_dump() == {
-        "site": "news", "premoderation": True, "flag_threshold": 5, "downvotes": None}
+        "site": "news", "premoderation": True, "flag_threshold": 5, "downvotes": None,
+        "languages": []}
     held = api.post("wait for me").get_json()
     assert held["status"] == "pending"
     assert api.thread().get_json()["comments"] == []

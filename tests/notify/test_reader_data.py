@@ -46,7 +46,7 @@ def _link_path(app: Flask, api: Api, smtp_server: Any, email: str = ANN) -> str:
     assert response.status_code == 202, response.get_json()
     make_worker(app).run_until_idle()
     [mail] = [m for m in smtp_server.sink.to(email) if "Your comments" in m.message["Subject"]]
-    match = re.search(rf"{re.escape(PUBLIC_URL)}(/my-data/\S+)", mail.text)
+    match = re.search(rf"{re.escape(PUBLIC_URL)}(/my-data/[^\s?]+)", mail.text)
     assert match, mail.text
     assert match.group(0) in mail.html
     return match.group(1)
@@ -92,8 +92,8 @@ def test_the_link_lists_downloads_and_erases_only_the_readers_comments(
     page = api.client.get(path)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "3 comments on" in html
-    assert "2 articles" in html
+    assert "3 comments were posted with" in html
+    assert "They are on 2 articles." in html
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
 
@@ -113,7 +113,7 @@ def test_the_link_lists_downloads_and_erases_only_the_readers_comments(
     erased = api.client.post(f"{path}/erase", data={"confirm": "yes"})
     assert erased.status_code == 200
     assert "2 comments deleted" in erased.get_data(as_text=True)
-    assert "1 left as empty placeholder" in erased.get_data(as_text=True)
+    assert "1 left as an empty placeholder" in erased.get_data(as_text=True)
 
     with app.app_context():
         assert db.session.get(Comment, lone) is None

@@ -63,7 +63,7 @@ def test_a_reader_downloads_then_erases_their_comments_from_the_widgets_link(
     expect(form.get_by_role("heading", level=1)).to_have_text("Check your inbox")
 
     form.goto(service.url + _mailed_link_path(service))
-    expect(form.get_by_text("1 comment on")).to_be_visible()
+    expect(form.get_by_text("1 comment was posted with")).to_be_visible()
     with form.expect_download() as downloaded:
         form.get_by_role("link", name="Download a copy (JSON)").click()
     document = json.loads(Path(downloaded.value.path()).read_text())

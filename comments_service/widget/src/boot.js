@@ -4,7 +4,14 @@ const boot = async () => {
   const host = document.getElementById('comments');
   const widget = host && !host.shadowRoot && new Widget(host);
   const asked = widget && widget.site && widget.ask();
-  const i18n = makeI18n(...await loadStrings(pickLang(host)));
+  const lang = pickLang(host);
+  let strings = loadStrings(lang);
+  // A site may offer only some languages (its config): the catalogue is fetched along
+  // with the config as usual, and again only when the site does not offer that language.
+  const offered = asked ? await asked.config.then((c) => c.languages, () => null) : null;
+  const chosen = offered && offered.length ? pickLang(host, offered) : lang;
+  if (chosen !== lang) strings = loadStrings(chosen);
+  const i18n = makeI18n(...await strings);
   if (widget) {
     widget.build(i18n);
     Feed.follow(widget);

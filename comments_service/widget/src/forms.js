@@ -108,7 +108,10 @@ Object.assign(Widget.prototype, {
       if (parent) payload.parent_id = parent.c.id;
       if (name.value.trim()) payload.author_name = name.value;
       if (email.value.trim()) payload.author_email = email.value;
-      if (notify) payload.notify = notify.value;
+      // The reader's language goes with a notify choice: their emails are written in it.
+      if (notify && notify.value !== 'none') {
+        Object.assign(payload, { notify: notify.value, lang: this.i18n.lang });
+      }
       if (anchor) payload.anchor = anchor;
       payload.hp = trap.value;
 

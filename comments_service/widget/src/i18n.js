@@ -106,9 +106,12 @@ const ALIAS = {
 };
 
 /** The first language with a table among data-lang, <html lang> and the browser's: by
- * the whole tag (pt-PT, zh-Hant-TW), its first two parts, an alias, then the language. */
-const pickLang = (host) => {
-  const known = new Map(['en', ...Object.keys(CATALOGUES)].map((l) => [l.toLowerCase(), l]));
+ * the whole tag (pt-PT, zh-Hant-TW), its first two parts, an alias, then the language.
+ * A site offering a list (config.languages) is answered among those only, else its first. */
+const pickLang = (host, offered) => {
+  const all = ['en', ...Object.keys(CATALOGUES)];
+  const some = offered && offered.length && all.filter((l) => offered.includes(l));
+  const known = new Map((some || all).map((l) => [l.toLowerCase(), l]));
   const wanted = [host && host.dataset.lang, document.documentElement.lang, navigator.language];
   for (const tag of wanted) {
     const parts = (tag || '').toLowerCase().split(/[-_]/);
@@ -118,7 +121,7 @@ const pickLang = (host) => {
       if (lang) return lang;
     }
   }
-  return 'en';
+  return some ? some[0] : 'en';
 };
 
 /** [lang, table] for `lang`: English at once; another language's catalogue, or English

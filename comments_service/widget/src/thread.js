@@ -131,7 +131,7 @@ class Widget {
     if (this.dataLink) return;
     this.dataLink = h('a', {
       class: 'my-data', target: '_blank', rel: 'noopener', text: this.t('myData'),
-      href: `${BASE}my-data?site=${encodeURIComponent(this.site)}`,
+      href: `${BASE}my-data?site=${encodeURIComponent(this.site)}&lang=${this.i18n.lang}`,
     });
     this.el.append(h('p', { class: 'data-link' }, this.dataLink));
   }
