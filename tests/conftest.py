@@ -41,6 +41,8 @@ TABLES = (
     "audit_log", "bans", "flags", "moderator_tokens", "moderator_sites", "moderators",
     # passages
     "passage_anchors",
+    # readers who sign in
+    "reader_tokens", "identities", "sign_in_link_uses",
     "votes",
     "comments", "threads", "sites",
 )

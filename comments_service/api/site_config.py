@@ -8,6 +8,7 @@ from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.limits import limiter, read_limit
 from comments_service.schemas import PublicConfigOut
+from comments_service.services import sign_in
 from comments_service.services.votes import downvotes_allowed
 
 
@@ -45,6 +46,7 @@ def get_site_config(site_slug: str) -> Response:
             "votes": settings.votes.enabled,
             "downvotes": settings.votes.enabled and downvotes_allowed(site, settings.votes),
             "feeds": settings.feeds.enabled,
+            "sign_in": sign_in.public_config(site),
         }
     )
     response.headers["Cache-Control"] = "public, max-age=60"

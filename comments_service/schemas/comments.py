@@ -82,6 +82,12 @@ class AuthorOut(StrictModel):
     name: str
     website: str | None
     avatar: str = Field(description="A hash to draw an avatar from, locally, with no third party.")
+    signed_in: bool = Field(description="Written by a reader signed in with one of the site's "
+                            "ways in; the name is theirs (anonymous posters cannot take it).")
+    identity: int | None = Field(description="The signed-in author's id on this site (the "
+                                 "reader's own comments match GET .../me); null when anonymous.")
+    picture: str | None = Field(description="The signed-in author's avatar URL, from their "
+                                "provider; null when anonymous or none.")
 
 
 class AnchorOut(StrictModel):
@@ -153,7 +159,8 @@ def comment_dict(node: CommentNode) -> dict[str, Any]:
         status = "deleted"
     else:
         author = {"name": node.author_name, "website": node.author_website,
-                  "avatar": node.avatar}
+                  "avatar": node.avatar, "signed_in": node.identity_id is not None,
+                  "identity": node.identity_id, "picture": node.picture}
         body_html = node.body_html
         status = "pending" if node.is_pending else "visible"
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from comments_service.schemas.base import StrictModel
+from comments_service.schemas.readers import SignInConfigOut
 
 
 class PassagesConfigOut(StrictModel):
@@ -35,3 +36,5 @@ class PublicConfigOut(StrictModel):
     downvotes: bool = Field(description="Down votes are taken too, not only up votes.")
     feeds: bool = Field(description="Atom feeds of new comments are served (per article: "
                         ".../thread/feed.atom?article=KEY; per site: .../feed.atom).")
+    sign_in: SignInConfigOut = Field(description="Whether readers may or must sign in, and "
+                                     "the ways in (GET /auth/SITE/start?way=KEY in a popup).")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -29,6 +29,7 @@ from comments_service.config import (
 )
 from comments_service.errors import (
     Banned,
+    SignInRequired,
     ThreadLocked,
     ValidationFailed,
 )
@@ -41,18 +42,21 @@ from comments_service.models import (
     attach_loaded,
     path_segment,
 )
-from comments_service.services import bans, moderation, spam
+from comments_service.services import bans, moderation, readers, sign_in, spam
 from comments_service.services import notifications as notify_rules
 from comments_service.services import passages as passage_rules
 from comments_service.services.drafts import CleanDraft, CommentDraft, validate_draft
+from comments_service.services.readers import Reader
 
 
 @dataclass(frozen=True)
 class Author:
-    """Who is writing: the hashed client address and the server secret for derived hashes."""
+    """Who is writing: the hashed client address and the server secret for derived hashes,
+    and the signed-in reader, if any (services/readers.py)."""
 
     client_hash: str | None
     secret: str
+    reader: Reader | None = None
 
 
 @dataclass(frozen=True)
@@ -396,6 +400,8 @@ def _insert_comment(
         "client_hash": author.client_hash,
         "edit_token_hash": token_hash(token),
         "import_key": None,
+        "identity_id": author.reader.identity_id if author.reader is not None else None,
+        "author_picture": author.reader.avatar_url if author.reader is not None else None,
     }
     # A Core INSERT, then the path UPDATE and the counters: through the ORM's unit of
     # work the insert cost about twice as much CPU as its SQL (profiled).
@@ -407,6 +413,28 @@ def _insert_comment(
         session, comment_id, attach_id, attach_path, root_id, is_visible
     )
     return _loaded_copy(session, comment_id, row), token
+
+
+def _as_author(session: Session, site: Site, draft: CommentDraft, author: Author) -> CommentDraft:
+    """The draft under the name a signed-in reader has (their identity's name and verified
+    email); an anonymous draft as it is, once the site's sign-in rules allow it.
+
+    Raises SignInRequired on a site that takes signed-in readers only, and
+    ValidationFailed for an anonymous name that a signed-in reader of the site holds
+    (asked only on sites that offer sign-in: one query).
+    """
+    reader = author.reader
+    if reader is not None:
+        return replace(draft, author_name=reader.name,
+                       author_email=reader.email or draft.author_email)
+    if sign_in.requires_sign_in(site):
+        raise SignInRequired()
+    if not sign_in.is_enabled(site):
+        return draft
+    if draft.author_name and readers.name_is_held(session, site, draft.author_name):
+        raise ValidationFailed(fields={"author_name": (
+            "A signed-in reader goes by this name. Sign in, or choose another name.")})
+    return draft
 
 
 def post_comment(
@@ -435,7 +463,7 @@ def post_comment(
     parent, parent in another thread or not visible), Banned, ThreadLocked, and
     with screening DuplicateComment and SpamRejected.
     """
-    clean = validate_draft(draft, rules, passages)
+    clean = validate_draft(_as_author(session, site, draft, author), rules, passages)
     body_html = sanitize.render(clean.body)
     # moderation: a banned author (by email or network) posts nothing; asked with the
     # thread's read.

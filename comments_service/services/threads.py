@@ -88,6 +88,10 @@ class CommentNode:
     upvotes: int = 0
     downvotes: int = 0
     rank: int = 0
+    # readers (issue 21): the signed-in author's identity and avatar URL; None when
+    # anonymous.
+    identity_id: int | None = None
+    picture: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,8 @@ _NODE_COLUMNS = (
     _C.upvotes,
     _C.downvotes,
     _C.rank,
+    _C.identity_id,
+    _C.author_picture,
 )
 _NODE_WIDTH = len(_NODE_COLUMNS)
 
@@ -160,7 +166,7 @@ def _node(row: Row[Any]) -> CommentNode:
     # Rows of _NODE_COLUMNS may go on with more (the anchor's): only its first ones here.
     (ident, parent_id, reply_to_id, root_id, depth, path, status, author_name,
      author_website, avatar_seed, body_html, score, reply_count, created_at, edited_at,
-     is_pinned, upvotes, downvotes, rank) = row[:_NODE_WIDTH]
+     is_pinned, upvotes, downvotes, rank, identity_id, picture) = row[:_NODE_WIDTH]
     return CommentNode(
         id=ident,
         parent_id=parent_id,
@@ -181,6 +187,8 @@ def _node(row: Row[Any]) -> CommentNode:
         upvotes=upvotes,
         downvotes=downvotes,
         rank=rank,
+        identity_id=identity_id,
+        picture=picture,
     )
 
 
@@ -218,6 +226,8 @@ def node_from_comment(comment: Comment, anchor: Anchor | None = None) -> Comment
         upvotes=comment.upvotes or 0,
         downvotes=comment.downvotes or 0,
         rank=comment.rank or 0,
+        identity_id=comment.identity_id,
+        picture=comment.author_picture,
     )
 
 
