@@ -46,7 +46,7 @@ def get_site_config(site_slug: str) -> Response:
             "votes": settings.votes.enabled,
             "downvotes": settings.votes.enabled and downvotes_allowed(site, settings.votes),
             "feeds": settings.feeds.enabled,
-            "sign_in": sign_in.public_config(site),
+            "sign_in": sign_in.public_config(site, settings.readers),
         }
     )
     response.headers["Cache-Control"] = "public, max-age=60"

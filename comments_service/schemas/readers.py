@@ -51,6 +51,8 @@ class SignInConfigOut(StrictModel):
         description="anonymous: no sign-in; offered: readers may sign in; required: only "
         "signed-in readers post.")
     ways: list[SignInWayOut]
+    edit_window_seconds: int = Field(description="How long a signed-in reader may edit or "
+                                     "delete their own comments, from any device.")
 
 
 def reader_dict(reader: Reader) -> dict[str, Any]:

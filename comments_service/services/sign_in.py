@@ -125,13 +125,16 @@ def secret_for(site: Site, key: str, environ: Mapping[str, str]) -> str | None:
     return stored or None
 
 
-def public_config(site: Site) -> dict[str, Any]:
-    """What the widget needs to offer sign-in: the mode and each way's key, kind, label."""
+def public_config(site: Site, rules: ReaderSettings) -> dict[str, Any]:
+    """What the widget needs to offer sign-in: the mode, each way's key, kind and label,
+    and how long a signed-in reader may edit their own comments."""
     config = config_of(site)
+    window = edit_window_seconds(site, rules)
     if config.mode == "anonymous":
-        return {"mode": "anonymous", "ways": []}
+        return {"mode": "anonymous", "ways": [], "edit_window_seconds": window}
     return {"mode": config.mode,
-            "ways": [{"key": w.key, "kind": w.kind, "label": w.label} for w in config.ways]}
+            "ways": [{"key": w.key, "kind": w.kind, "label": w.label} for w in config.ways],
+            "edit_window_seconds": window}
 
 
 def moderator_view(site: Site, environ: Mapping[str, str]) -> dict[str, Any]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,13 +11,10 @@ from flask.testing import FlaskClient
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from tests.conftest import ModeratorLogin
+from tests.conftest import OIDC_ISSUER, ModeratorLogin
 
 SSO_SECRET = "sso-signing-key-of-the-news-site-0123456789"
 SSO_ENV = "COMMENTS_SITE_NEWS_ACCOUNTS_SECRET"
-# The loopback OpenID provider (oidc-provider-mock), from this helper's port range.
-OIDC_PORT = 18310
-OIDC_ISSUER = f"http://localhost:{OIDC_PORT}"
 
 
 def sso_token(secret: str = SSO_SECRET, *, life_s: int = 120, alg: str = "HS256",
@@ -66,21 +61,3 @@ def sso_sign_in(client: FlaskClient, site: str = "news", **claims: Any) -> Signe
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     return SignedIn(body["token"], body["reader"])
-
-
-@pytest.fixture(scope="session")
-def oidc_provider() -> Iterator[str]:
-    """A real OpenID Connect provider on loopback (oidc-provider-mock, in a thread), with
-    one predefined reader, alice; its issuer URL."""
-    with warnings.catch_warnings():
-        # The provider (not our code) imports Authlib modules that Authlib 1.9 deprecates
-        # (authlib.jose, its httpx client); its one deprecated call while serving is
-        # ignored in pyproject.toml.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from oidc_provider_mock import User, run_server_in_thread
-
-    alice = User(sub="alice", claims={
-        "name": "Alice Liddell", "email": "alice@example.org", "email_verified": True,
-        "picture": "https://img.example/alice.png"})
-    with run_server_in_thread(port=OIDC_PORT, require_nonce=True, user_claims=[alice]):
-        yield OIDC_ISSUER

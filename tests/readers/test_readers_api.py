@@ -25,7 +25,7 @@ from tests.readers.conftest import (
 def test_a_site_offers_no_sign_in_until_it_chooses(client: FlaskClient, site: str) -> None:
     """Anonymous is the default: /config says so, and SSO sign-in is not found."""
     config = client.get(f"/api/v1/sites/{site}/config").get_json()
-    assert config["sign_in"] == {"mode": "anonymous", "ways": []}
+    assert config["sign_in"] == {"mode": "anonymous", "ways": [], "edit_window_seconds": 86400}
     response = client.post(f"/api/v1/sites/{site}/sign-in/sso/accounts",
                            json={"token": sso_token()})
     assert response.status_code == 404
@@ -50,7 +50,7 @@ def test_settings_are_audited_and_a_secret_is_never_sent_back(
     assert shown.get_json()["ways"][0]["secret_source"] == "environment"
     assert "from-the-environment" not in shown.get_data(as_text=True)
     config = client.get(f"/api/v1/sites/{site}/config").get_json()
-    assert config["sign_in"] == {"mode": "offered", "ways": [
+    assert config["sign_in"] == {"mode": "offered", "edit_window_seconds": 86400, "ways": [
         {"key": "accounts", "kind": "sso", "label": "News account"}]}
     audit = client.get("/api/v1/moderation/audit", headers=moderator.headers).get_json()
     entry = audit["entries"][0]
