@@ -32,12 +32,26 @@ from flask import (
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from comments_service.config import Settings
-from comments_service.errors import ApiError, SignInFailed, SignInOriginRefused, SignInWayNotFound
+from comments_service.errors import (
+    ApiError,
+    SignInFailed,
+    SignInOriginRefused,
+    SignInWayNotFound,
+    ValidationFailed,
+)
 from comments_service.extensions import db
-from comments_service.limits import limiter, read_limit
+from comments_service.limits import (
+    email_key,
+    lacks_field,
+    limiter,
+    read_limit,
+    subscribe_email_limit,
+    subscribe_limit,
+)
 from comments_service.models import Site
+from comments_service.notify import tokens
 from comments_service.schemas.readers import sign_in_dict
-from comments_service.services import readers, sign_in, sign_in_flows, sites
+from comments_service.services import email_sign_in, readers, sign_in, sign_in_flows, sites
 from comments_service.services.sign_in_flows import Flow
 
 sign_in_pages = Blueprint("sign_in_pages", __name__, url_prefix="/auth")
@@ -59,7 +73,9 @@ def page(title: str, message: str, status: int = 200, template: str = "page",
                            nonce=nonce, **context)
     response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with
+    # the pages' own form posts, which _same_origin_post refuses. Other sites get nothing.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
@@ -157,3 +173,77 @@ def callback(site_slug: str, way_key: str) -> Response:
     return response
 
 
+
+
+# ---- the emailed link (services/email_sign_in.py) ---------------------------------------
+
+
+SIGN_IN_EMAIL_SCOPE = "sign-in-email"
+
+
+def _same_origin_post() -> None:
+    """A form of these pages, not of another site (browsers send Origin with a POST)."""
+    own = sites.normalize_origin(request.host_url)
+    if sites.normalize_origin(request.headers.get("Origin", "")) != own:
+        raise SignInFailed("This form was sent from another site.")
+
+
+@sign_in_pages.post("/<site_slug>/start")
+@limiter.limit(subscribe_limit)
+@limiter.shared_limit(subscribe_email_limit, scope=SIGN_IN_EMAIL_SCOPE,
+                      key_func=email_key("email"), exempt_when=lacks_field("email"))
+def send_link(site_slug: str) -> Response:
+    """The popup's email form: queue the mail, then wait for the link to be used."""
+    _same_origin_post()
+    site = sites.get_site(db.session, site_slug)
+    origin = checked_origin(site, request.form.get("origin"))
+    way = sign_in.way(site, request.form.get("way", ""), kinds=("email",))
+    settings = _settings()
+    try:
+        email_sign_in.request_link(db.session, site, way, request.form.get("email"),
+                                   request.form.get("name"), origin, settings.comments,
+                                   settings.readers, datetime.now(UTC))
+    except ValidationFailed as exc:
+        return page("Sign in by email", " ".join(exc.fields.values()) or exc.message, 422,
+                    template="email", origin=origin, way=way.key)
+    db.session.commit()
+    return page("Check your email", "We sent you a link. Open it and press \"Sign in\": "
+                "this window then signs you in and closes.", relay=origin)
+
+
+def _email_claim(site: Site, token: str) -> tokens.SignInClaim:
+    try:
+        claim = tokens.read_sign_in_token(current_app.config["SECRET_KEY"], token,
+                                          _settings().readers.email_link_seconds)
+    except tokens.InvalidToken as exc:
+        raise SignInFailed("This sign-in link has expired or is not valid. Ask for a new "
+                           "one." if exc.is_expired else "This sign-in link is not valid. "
+                           "Copy the whole link from the email.") from exc
+    if claim.site != site.slug:
+        raise SignInFailed("This sign-in link is for another site.")
+    sign_in.way(site, claim.way, kinds=("email",))
+    return claim
+
+
+@sign_in_pages.get("/<site_slug>/email/<token>")
+@limiter.limit(read_limit)
+def email_link(site_slug: str, token: str) -> Response:
+    """The emailed link shows a button; nothing happens until it is pressed."""
+    site = sites.get_site(db.session, site_slug)
+    claim = _email_claim(site, token)
+    return page(f"Sign in to {site.name}", f"Sign in as {claim.name} ({claim.email}).",
+                template="confirm")
+
+
+@sign_in_pages.post("/<site_slug>/email/<token>")
+@limiter.limit(subscribe_limit)
+def use_email_link(site_slug: str, token: str) -> Response:
+    _same_origin_post()
+    site = sites.get_site(db.session, site_slug)
+    claim = _email_claim(site, token)
+    origin = checked_origin(site, claim.origin)
+    now = datetime.now(UTC)
+    profile = email_sign_in.use_link(db.session, site, claim, now)
+    issued = readers.sign_in(db.session, site, profile, _settings().readers, now)
+    db.session.commit()
+    return signed_in_page(site, origin, issued)

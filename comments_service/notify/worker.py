@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -165,6 +166,8 @@ class OutboxWorker:
             return self._prepare_confirmation(session, message, now)
         if kind == OutboxKind.READER_DATA.value:
             return self._prepare_reader_data_link(session, message, now)
+        if kind == OutboxKind.SIGN_IN.value:
+            return self._prepare_sign_in_link(session, message, now)
         ctx = notifications.comment_context(session, int(payload["comment_id"]))
         if ctx is None:
             return Cancelled("the comment no longer exists")
@@ -231,6 +234,23 @@ class OutboxWorker:
         url = tokens.reader_data_url(self.identity.base_url, self.secret, claim)
         return mail.compose_reader_data_link(self.identity, site.name, message.recipient, url,
                                              request.expires_at, message.id, now)
+
+    def _prepare_sign_in_link(
+        self, session: Session, message: ClaimedMessage, now: datetime
+    ) -> Prepared:
+        payload = message.payload
+        expires_at = datetime.fromisoformat(str(payload["expires_at"]))
+        if expires_at <= now:
+            return Cancelled("the sign-in link would have expired")
+        site = session.execute(select(Site).where(Site.slug == payload["site"])).scalar()
+        if site is None:
+            return Cancelled("the site no longer exists")
+        claim = tokens.SignInClaim(site=site.slug, way=str(payload["way"]),
+                                   email=message.recipient, name=str(payload["name"]),
+                                   origin=str(payload["origin"]), nonce=str(payload["nonce"]))
+        url = tokens.sign_in_url(self.identity.base_url, self.secret, claim)
+        return mail.compose_sign_in_link(self.identity, site.name, message.recipient, url,
+                                         expires_at, message.id, now)
 
     # ---- retention -------------------------------------------------------------------
 

@@ -244,3 +244,27 @@ def test_a_banned_identity_loses_its_tokens_and_cannot_sign_in(
     assert "Ann Reader" in entry["note"]
     assert client.delete(url, headers=moderator.headers).status_code == 200
     sso_sign_in(client)
+
+
+def test_moderators_see_the_identity_and_provider_in_the_api_and_the_admin(
+    app: Flask, client: FlaskClient, sso_site: str, moderator: ModeratorLogin
+) -> None:
+    """The moderation API's comment and the admin's comment page name the signed-in
+    author's identity and the way in; an anonymous comment names none."""
+    from tests.admin.test_admin import sign_in as admin_sign_in
+
+    reader = sso_sign_in(client)
+    signed = client.post(f"/api/v1/sites/{sso_site}/comments", headers=reader.headers,
+                         json={"article": "a1", "body": "Hi"}).get_json()["comment"]["id"]
+    anonymous = Api(client, sso_site).posted_id(author_name="Bob")
+    author = client.get(f"/api/v1/moderation/comments/{signed}",
+                        headers=moderator.headers).get_json()["author"]
+    assert (author["identity"], author["provider"]) == (reader.reader["id"], "accounts")
+    author = client.get(f"/api/v1/moderation/comments/{anonymous}",
+                        headers=moderator.headers).get_json()["author"]
+    assert (author["identity"], author["provider"]) == (None, None)
+    app.config["WTF_CSRF_ENABLED"] = False
+    admin = app.test_client()
+    assert admin_sign_in(admin, moderator).status_code == 302
+    page = admin.get(f"/admin/comments/{signed}").get_data(as_text=True)
+    assert f"signed in with accounts (identity {reader.reader['id']})" in page

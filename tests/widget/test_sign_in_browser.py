@@ -11,6 +11,7 @@ page's data-sso token signs the reader in with no popup at all.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,8 +25,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from comments_service.extensions import db
 from comments_service.models import ReaderToken
+from comments_service.notify.worker import OutboxWorker
 from comments_service.services import sign_in, sites
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, OIDC_ISSUER
+from tests.notify.conftest import SmtpServer, free_port
 from tests.widget.conftest import (
     SITE,
     HostSite,
@@ -42,6 +45,7 @@ WAYS = (
     {"key": "mock", "kind": "oidc", "label": "Mock ID", "client_id": "ledger",
      "issuer": OIDC_ISSUER},
     {"key": "accounts", "kind": "sso", "label": "Ledger account"},
+    {"key": "email", "kind": "email", "label": "email"},
 )
 
 
@@ -54,12 +58,24 @@ def cross_site_host() -> Iterator[HostSite]:
 
 
 @pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free loopback port."""
+    server = SmtpServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def signin_service(tmp_path: Path, cross_site_host: HostSite, oidc_provider: str,
-                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+                   smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+                   ) -> Iterator[Service]:
     monkeypatch.setenv("COMMENTS_SITE_NEWS_ACCOUNTS_SECRET", SSO_SECRET)
     monkeypatch.setenv("COMMENTS_SITE_NEWS_MOCK_SECRET", "ledger-client-secret")
+    mail = {"notifications": {"transport": "smtp", "retry_base_seconds": 0},
+            "smtp": {"host": "127.0.0.1", "port": smtp_server.port, "security": "none",
+                     "timeout_seconds": 5}}
     service = _build_service(tmp_path / "comments.db", tmp_path / "instance",
-                             cross_site_host, {})
+                             cross_site_host, mail)
     with service.app.app_context():
         site = sites.get_site(db.session, SITE)
         sign_in.configure(db.session, site, sites.console_actor(site),
@@ -223,5 +239,59 @@ def test_the_sites_own_accounts_sign_the_reader_in_from_data_sso(
         expect(comment.locator(".badge", has_text="signed in")).to_be_visible()
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("button", name="Sign in with Mock ID")).to_be_visible()
+    finally:
+        context.close()
+
+
+def _mailed_sign_in_path(service: Service, smtp: SmtpServer, address: str) -> str:
+    """Run the real outbox worker (SMTP to aiosmtpd); the /auth/... path in the one mail."""
+    app = service.app
+    with app.app_context():
+        OutboxWorker(db.engine, app.extensions["comments_settings"], app.config["SECRET_KEY"],
+                     Path(app.instance_path)).run_until_idle()
+    [received] = smtp.sink.to(address)
+    assert received.message["Subject"] == "Sign in to comment on The Riverside Ledger"
+    found = re.search(r"https?://\S+?(/auth/news/email/\S+)", received.text)
+    assert found, received.text
+    return found.group(1)
+
+
+def test_an_emailed_link_signs_the_reader_in_through_the_waiting_popup_once(
+    blocking_browser: Browser, signin_service: Service, cross_site_host: HostSite,
+    smtp_server: SmtpServer,
+) -> None:
+    """The popup asks for an address; the worker mails the link through SMTP; the link,
+    opened in a tab of its own, signs in on a button press, and the waiting popup hands
+    the token to the widget. The same link a second time is refused."""
+    article = signin_service.new_article()
+    context = blocking_browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(_widget_page(signin_service, cross_site_host, article))
+        with page.expect_popup() as opened:
+            page.get_by_role("button", name="Sign in with email").click()
+        popup = opened.value
+        popup.get_by_label("Email address").fill("mel@example.org")
+        popup.get_by_label("Name to show with your comments").fill("Mel Mailer")
+        popup.get_by_role("button", name="Send me a sign-in link").click()
+        expect(popup.get_by_role("heading", level=1)).to_have_text("Check your email")
+
+        link = signin_service.url + _mailed_sign_in_path(signin_service, smtp_server,
+                                                         "mel@example.org")
+        tab = context.new_page()
+        tab.goto(link)
+        tab.get_by_role("button", name="Sign in").click()
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Signed in")
+        expect(page.locator(".signin")).to_contain_text("Signed in as Mel Mailer")
+        page.locator("textarea").first.fill("Signed in by a link")
+        page.get_by_role("button", name="Post comment").click()
+        comment = page.locator(".c", has_text="Signed in by a link")
+        expect(comment.locator(".badge", has_text="signed in")).to_be_visible()
+
+        again = context.new_page()
+        again.goto(link)
+        again.get_by_role("button", name="Sign in").click()
+        expect(again.get_by_role("heading", level=1)).to_have_text("Sign-in did not work")
+        expect(again.locator("#message")).to_contain_text("used already")
     finally:
         context.close()

@@ -7,7 +7,9 @@ Create Date: 2026-12-02 12:00:00
 
 Hand-written. Three new tables; two nullable columns and an index on comments, added
 without rebuilding the table on SQLite (comments.identity_id is a plain indexed id, not a
-foreign key, for that reason: see models/core.py). No row changes.
+foreign key, for that reason: see models/core.py). The outbox's kind CHECK gains
+'sign_in' (the emailed sign-in link); SQLite cannot alter a CHECK in place, so that one
+table is rebuilt in batch mode, as 0008 did. No row changes.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -18,6 +20,9 @@ revision = '0011_identities'
 down_revision = '0010_moderation_links'
 branch_labels = None
 depends_on = None
+
+OLD_KINDS = "kind IN ('comment', 'confirm', 'moderator', 'webhook', 'reader_data')"
+NEW_KINDS = "kind IN ('comment', 'confirm', 'moderator', 'webhook', 'reader_data', 'sign_in')"
 
 
 def upgrade():
@@ -60,9 +65,16 @@ def upgrade():
     op.add_column('comments', sa.Column('identity_id', sa.Integer(), nullable=True))
     op.add_column('comments', sa.Column('author_picture', sa.String(length=2048), nullable=True))
     op.create_index(op.f('ix_comments_identity_id'), 'comments', ['identity_id'], unique=False)
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_outbox_kind_known'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_outbox_kind_known'), sa.text(NEW_KINDS))
 
 
 def downgrade():
+    op.execute("DELETE FROM outbox WHERE kind = 'sign_in'")
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_outbox_kind_known'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_outbox_kind_known'), sa.text(OLD_KINDS))
     op.drop_index(op.f('ix_comments_identity_id'), table_name='comments')
     # Plain DROP COLUMN (SQLite 3.35+), not a batch rebuild that would drop the
     # comments' expression and DESC indexes.
