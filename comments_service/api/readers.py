@@ -20,14 +20,16 @@ from comments_service.errors import ReaderTokenInvalid, SsoTokenInvalid
 from comments_service.extensions import db
 from comments_service.limits import edit_limit, limiter, post_limit, read_limit
 from comments_service.schemas.readers import (
+    ErasedOut,
     MeOut,
+    MyDataOut,
     SignedInOut,
     SignedOutOut,
     SsoIn,
     reader_dict,
     sign_in_dict,
 )
-from comments_service.services import readers, sign_in, sso
+from comments_service.services import identity_data, readers, sign_in, sso
 
 
 def _required_reader(site_slug: str) -> tuple[readers.Reader, str]:
@@ -95,3 +97,39 @@ def sign_in_sso(site_slug: str, way_key: str) -> tuple[Response, int, dict[str, 
     body = sign_in_dict(issued)
     db.session.commit()
     return jsonify(body), 200, {"Cache-Control": "no-store"}
+
+
+@api.get("/sites/<site_slug>/me/data")
+@limiter.limit(read_limit)
+@documented(
+    "Everything tied to your identity on this site: the identity and your comments.",
+    headers=(READER_BEARER,),
+    responses={200: MyDataOut},
+    errors=(401, 403, 404, 429),
+    tags=("readers",),
+)
+def get_my_data(site_slug: str) -> Response:
+    site = context.site(site_slug)
+    reader, _token = _required_reader(site_slug)
+    response = jsonify(identity_data.export(db.session, site, reader))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@api.delete("/sites/<site_slug>/me")
+@limiter.limit(edit_limit)
+@documented(
+    "Erase everything tied to your identity on this site: your comments (those with "
+    "others' replies stay as empty placeholders), the identity, every sign-in.",
+    headers=(READER_BEARER,),
+    responses={200: ErasedOut},
+    errors=(401, 403, 404, 429),
+    tags=("readers",),
+)
+def erase_me(site_slug: str) -> Response:
+    site = context.site(site_slug)
+    reader, _token = _required_reader(site_slug)
+    erased = identity_data.erase(db.session, site, reader, context.now())
+    db.session.commit()
+    return jsonify({"deleted": erased.deleted,
+                    "kept_as_placeholders": erased.kept_as_placeholders})

@@ -114,3 +114,33 @@ class IdentityOut(StrictModel):
     provider: str
     name: str
     is_banned: bool
+
+
+class MyCommentOut(StrictModel):
+    id: int
+    article: str
+    article_url: str | None
+    status: str
+    body_markdown: str
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class MyIdentityOut(StrictModel):
+    id: int
+    provider: str
+    name: str
+    avatar_url: str | None
+    email: str | None = Field(description="The address your provider verified, if any.")
+
+
+class MyDataOut(StrictModel):
+    identity: MyIdentityOut
+    comments: list[MyCommentOut] = Field(description="Every comment you wrote on this site "
+                                         "while signed in, whatever its status.")
+
+
+class ErasedOut(StrictModel):
+    deleted: int
+    kept_as_placeholders: int = Field(description="Comments with others' replies stay as "
+                                      "empty placeholders.")

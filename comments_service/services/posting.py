@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -29,7 +29,6 @@ from comments_service.config import (
 )
 from comments_service.errors import (
     Banned,
-    SignInRequired,
     ThreadLocked,
     ValidationFailed,
 )
@@ -42,7 +41,7 @@ from comments_service.models import (
     attach_loaded,
     path_segment,
 )
-from comments_service.services import bans, moderation, readers, sign_in, spam
+from comments_service.services import bans, moderation, readers, spam
 from comments_service.services import notifications as notify_rules
 from comments_service.services import passages as passage_rules
 from comments_service.services.drafts import CleanDraft, CommentDraft, validate_draft
@@ -415,28 +414,6 @@ def _insert_comment(
     return _loaded_copy(session, comment_id, row), token
 
 
-def _as_author(session: Session, site: Site, draft: CommentDraft, author: Author) -> CommentDraft:
-    """The draft under the name a signed-in reader has (their identity's name and verified
-    email); an anonymous draft as it is, once the site's sign-in rules allow it.
-
-    Raises SignInRequired on a site that takes signed-in readers only, and
-    ValidationFailed for an anonymous name that a signed-in reader of the site holds
-    (asked only on sites that offer sign-in: one query).
-    """
-    reader = author.reader
-    if reader is not None:
-        return replace(draft, author_name=reader.name,
-                       author_email=reader.email or draft.author_email)
-    if sign_in.requires_sign_in(site):
-        raise SignInRequired()
-    if not sign_in.is_enabled(site):
-        return draft
-    if draft.author_name and readers.name_is_held(session, site, draft.author_name):
-        raise ValidationFailed(fields={"author_name": (
-            "A signed-in reader goes by this name. Sign in, or choose another name.")})
-    return draft
-
-
 def post_comment(
     session: Session,
     site: Site,
@@ -463,7 +440,8 @@ def post_comment(
     parent, parent in another thread or not visible), Banned, ThreadLocked, and
     with screening DuplicateComment and SpamRejected.
     """
-    clean = validate_draft(_as_author(session, site, draft, author), rules, passages)
+    clean = validate_draft(readers.draft_for(session, site, draft, author.reader), rules,
+                           passages)
     body_html = sanitize.render(clean.body)
     # moderation: a banned author (by email or network) posts nothing; asked with the
     # thread's read.
@@ -481,6 +459,8 @@ def post_comment(
                                      author, rules, now)
     if clean.anchor is not None:
         passage_rules.attach_anchor(session, comment, clean.anchor)
+    if clean.notify != "none" and readers.has_verified(author.reader, clean.author_email):
+        readers.confirm_verified(session, clean.author_email, author.secret, now)
     session.flush()
     # Notifications (issue 5) and live updates subscribe: outbox rows commit with the
     # comment, live events go out after the commit.

@@ -12,26 +12,36 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from comments_service.config import ReaderSettings
-from comments_service.errors import Banned, IdentityNotFound, ReaderTokenInvalid
+from comments_service.errors import (
+    Banned,
+    IdentityNotFound,
+    ReaderTokenInvalid,
+    SignInRequired,
+    ValidationFailed,
+)
 from comments_service.models import (
     MAX_EMAIL,
     MAX_NAME,
     MAX_URL,
     Comment,
     Identity,
+    NotifyAddress,
     ReaderToken,
     Site,
 )
 from comments_service.models.identities import MAX_SUBJECT
 from comments_service.services import audit
+from comments_service.services import sign_in as site_sign_in
+from comments_service.services.drafts import CommentDraft
 from comments_service.services.moderators import Actor
+from comments_service.services.notifications import address_hash
 
 TOKEN_PREFIX = "rdr_"  # noqa: S105 - a prefix, not a secret
 MAX_TOKEN_CHARS = 256
@@ -172,6 +182,52 @@ def name_is_held(session: Session, site: Site, name: str) -> bool:
         select(func.count()).select_from(Identity)
         .where(Identity.site_id == site.id, Identity.name_key == key)
     ).scalar_one() > 0
+
+
+def draft_for(
+    session: Session, site: Site, draft: CommentDraft, reader: Reader | None
+) -> CommentDraft:
+    """The draft under the name a signed-in reader has (their identity's name and verified
+    email); an anonymous draft as it is, once the site's sign-in rules allow it.
+
+    Raises SignInRequired on a site that takes signed-in readers only, and
+    ValidationFailed for an anonymous name that a signed-in reader of the site holds
+    (asked only on sites that offer sign-in: one query).
+    """
+    if reader is not None:
+        return replace(draft, author_name=reader.name,
+                       author_email=reader.email or draft.author_email)
+    if site_sign_in.requires_sign_in(site):
+        raise SignInRequired()
+    if not site_sign_in.is_enabled(site):
+        return draft
+    if draft.author_name and name_is_held(session, site, draft.author_name):
+        raise ValidationFailed(fields={"author_name": (
+            "A signed-in reader goes by this name. Sign in, or choose another name.")})
+    return draft
+
+
+def has_verified(reader: Reader | None, email: str | None) -> bool:
+    """Whether ``email`` is the address the reader's provider verified (so notifications
+    need no confirmation mail)."""
+    return (reader is not None and reader.email is not None and email is not None
+            and reader.email.lower() == email.lower())
+
+
+def confirm_verified(session: Session, email: str | None, secret: str, now: datetime) -> None:
+    """Record the address as confirmed for notifications (services/notifications.py): its
+    owner's provider verified it, so no confirmation mail is needed. Call only when
+    ``has_verified`` holds for the reader asking for notifications."""
+    if email is None:
+        return
+    hashed = address_hash(email, secret)
+    consent = session.execute(
+        select(NotifyAddress).where(NotifyAddress.address_hash == hashed)).scalar()
+    if consent is None:
+        session.add(NotifyAddress(address_hash=hashed, created_at=now, confirmed_at=now))
+    elif consent.confirmed_at is None:
+        consent.confirmed_at = now
+    session.flush()
 
 
 def _identity(session: Session, site: Site, identity_id: int) -> Identity:
