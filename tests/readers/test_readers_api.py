@@ -268,3 +268,34 @@ def test_moderators_see_the_identity_and_provider_in_the_api_and_the_admin(
     assert admin_sign_in(admin, moderator).status_code == 302
     page = admin.get(f"/admin/comments/{signed}").get_data(as_text=True)
     assert f"signed in with accounts (identity {reader.reader['id']})" in page
+
+
+def test_the_admin_configures_the_ways_in_and_never_shows_a_secret(
+    app: Flask, client: FlaskClient, site: str, moderator: ModeratorLogin, monkeypatch
+) -> None:
+    """The sites page's sign-in form sets the mode, the ways (JSON) and a write-only secret:
+    the moderation API then shows them, the page says the secret is set but never shows
+    it; bad JSON is refused with a message and changes nothing."""
+    from tests.admin.test_admin import sign_in as admin_sign_in
+
+    monkeypatch.delenv(SSO_ENV, raising=False)
+    app.config["WTF_CSRF_ENABLED"] = False
+    admin = app.test_client()
+    assert admin_sign_in(admin, moderator).status_code == 302
+    form = {"sign-in-news-mode": "required",
+            "sign-in-news-ways": '[{"key": "accounts", "kind": "sso", "label": "Members"}]',
+            "sign-in-news-secrets": "accounts=very-secret-signing-key"}
+    assert admin.post("/admin/sites/news/sign-in", data=form).status_code == 302
+    shown = client.get(f"/api/v1/moderation/sites/{site}/sign-in",
+                       headers=moderator.headers).get_json()
+    assert shown["mode"] == "required"
+    assert [(w["key"], w["label"], w["secret_source"]) for w in shown["ways"]] == [
+        ("accounts", "Members", "stored")]
+    page = admin.get("/admin/sites").get_data(as_text=True)
+    assert "accounts (sso): secret set here" in page
+    assert "very-secret-signing-key" not in page
+    bad = dict(form, **{"sign-in-news-ways": "[not json", "sign-in-news-mode": "offered"})
+    answer = admin.post("/admin/sites/news/sign-in", data=bad, follow_redirects=True)
+    assert "Not JSON" in answer.get_data(as_text=True)
+    assert client.get(f"/api/v1/sites/{site}/config").get_json()["sign_in"]["mode"] \
+        == "required"
