@@ -177,3 +177,28 @@ def test_id_tokens_signed_by_another_key_or_with_the_client_secret_are_refused(
     with pytest.raises(SignInFailed):
         check_id_token(_id_token(shared, alg="HS256"), {"keys": [shared.as_dict()]},
                        ISSUER, CLIENT, "n-1")
+
+
+def test_the_github_preset_starts_at_github_with_pkce_and_needs_its_secret(
+    client: FlaskClient, moderator: ModeratorLogin, site: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A github way without its client secret is a 400 page (no redirect); with it, the
+    popup goes to GitHub's authorize URL with the client id, our callback, the scopes,
+    state and an S256 challenge. (The code exchange needs GitHub itself: not run here.)"""
+    github = {"key": "github", "kind": "github", "label": "GitHub", "client_id": "Iv1.abc"}
+    assert configure(client, moderator, mode="offered", ways=[github]).status_code == 200
+    monkeypatch.delenv("COMMENTS_SITE_NEWS_GITHUB_SECRET", raising=False)
+    query = {"way": "github", "origin": SITE_ORIGIN}
+    assert client.get("/auth/news/start", query_string=query).status_code == 400
+    monkeypatch.setenv("COMMENTS_SITE_NEWS_GITHUB_SECRET", "gh-secret")
+    started = client.get("/auth/news/start", query_string=query)
+    assert started.status_code == 303
+    target = urlsplit(started.headers["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == \
+        "https://github.com/login/oauth/authorize"
+    sent = parse_qs(target.query)
+    assert sent["client_id"] == ["Iv1.abc"]
+    assert sent["redirect_uri"] == ["http://localhost/auth/news/callback/github"]
+    assert sent["scope"] == ["read:user user:email"]
+    assert sent["code_challenge_method"] == ["S256"]
+    assert "gh-secret" not in started.headers["Location"]
