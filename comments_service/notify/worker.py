@@ -31,7 +31,7 @@ from comments_service.config import Settings
 from comments_service.metrics import NOTIFICATIONS_FAILED, NOTIFICATIONS_SENT
 from comments_service.models import OutboxKind, ReaderDataRequest, Site
 from comments_service.notify import mail, tokens, webhooks
-from comments_service.services import notifications, outbox, reader_data
+from comments_service.services import notifications, outbox, reader_data, readers
 from comments_service.services.outbox import ClaimedMessage, RetryPolicy
 from comments_service.services.webhooks import find_webhook
 
@@ -68,6 +68,7 @@ class OutboxWorker:
     ) -> None:
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self.settings = settings.notifications
+        self.link_seconds = settings.readers.email_link_seconds
         self.secret = secret
         self.identity = mail.MailIdentity.from_settings(settings)
         self.transport = transport or mail.transport_for(settings, instance_path)
@@ -265,9 +266,11 @@ class OutboxWorker:
                 before = now - timedelta(days=self.settings.retention_days)
                 rows = outbox.purge_finished(session, before)
             requests = reader_data.purge_expired(session, now)
+            sign_ins = readers.purge_expired(session, now, self.link_seconds)
             session.commit()
-        if rows or requests:
-            log.info("outbox_purged", extra={"outbox_rows": rows, "reader_data_requests": requests})
+        if rows or requests or sign_ins:
+            log.info("outbox_purged", extra={"outbox_rows": rows, "reader_data_requests": requests,
+                                             "reader_tokens_and_links": sign_ins})
         return rows, requests
 
     # ---- the loop --------------------------------------------------------------------

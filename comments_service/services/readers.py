@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from comments_service.config import ReaderSettings
@@ -34,6 +34,7 @@ from comments_service.models import (
     Identity,
     NotifyAddress,
     ReaderToken,
+    SignInLinkUse,
     Site,
 )
 from comments_service.models.identities import MAX_SUBJECT
@@ -228,6 +229,15 @@ def confirm_verified(session: Session, email: str | None, secret: str, now: date
     elif consent.confirmed_at is None:
         consent.confirmed_at = now
     session.flush()
+
+
+def purge_expired(session: Session, now: datetime, link_seconds: int) -> int:
+    """Delete tokens past their expiry and the used-link records of links that no longer
+    work anyway; returns how many rows went. Called by the outbox worker's purge."""
+    tokens = session.execute(delete(ReaderToken).where(ReaderToken.expires_at < now)).rowcount
+    links = session.execute(delete(SignInLinkUse).where(
+        SignInLinkUse.used_at < now - timedelta(seconds=link_seconds))).rowcount
+    return int(tokens or 0) + int(links or 0)
 
 
 def _identity(session: Session, site: Site, identity_id: int) -> Identity:

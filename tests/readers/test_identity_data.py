@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from comments_service.extensions import db
 from comments_service.models import OutboxMessage
@@ -74,3 +74,29 @@ def test_a_reader_reads_then_erases_everything_tied_to_their_identity(
         == 401
     audit = client.get("/api/v1/moderation/audit", headers=moderator.headers).get_json()
     assert [e["action"] for e in audit["entries"]][:2] == ["reader_erase", "reader_erase"]
+
+
+def test_the_workers_purge_drops_expired_tokens_and_old_link_records(
+    app: Flask, client: FlaskClient, sso_site: str
+) -> None:
+    """Expired tokens and used-link records older than a link's life go; a live token and a
+    fresh record stay (the outbox worker's purge_old runs it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from comments_service.models import ReaderToken, SignInLinkUse
+    from tests.notify.conftest import make_worker
+
+    sso_sign_in(client)
+    live = sso_sign_in(client)
+    now = datetime.now(UTC)
+    with app.app_context():
+        first = db.session.execute(select(ReaderToken).order_by(ReaderToken.id)).scalars().first()
+        first.expires_at = now - timedelta(seconds=1)
+        db.session.add_all([SignInLinkUse(nonce="a" * 32, used_at=now - timedelta(days=1)),
+                            SignInLinkUse(nonce="b" * 32, used_at=now)])
+        db.session.commit()
+    make_worker(app).purge_old()
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ReaderToken)).scalar() == 1
+        assert list(db.session.execute(select(SignInLinkUse.nonce)).scalars()) == ["b" * 32]
+    assert client.get(f"/api/v1/sites/{sso_site}/me", headers=live.headers).status_code == 200
