@@ -9,7 +9,8 @@ Hand-written. Three new tables; two nullable columns and an index on comments, a
 without rebuilding the table on SQLite (comments.identity_id is a plain indexed id, not a
 foreign key, for that reason: see models/core.py). The outbox's kind CHECK gains
 'sign_in' (the emailed sign-in link); SQLite cannot alter a CHECK in place, so that one
-table is rebuilt in batch mode, as 0008 did. No row changes.
+table is rebuilt in batch mode, as 0008 did, staying AUTOINCREMENT (0009). No row
+changes.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -65,14 +66,18 @@ def upgrade():
     op.add_column('comments', sa.Column('identity_id', sa.Integer(), nullable=True))
     op.add_column('comments', sa.Column('author_picture', sa.String(length=2048), nullable=True))
     op.create_index(op.f('ix_comments_identity_id'), 'comments', ['identity_id'], unique=False)
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
+    # Keep the outbox AUTOINCREMENT (0009) through the rebuild.
+    with op.batch_alter_table('outbox', schema=None,
+                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_outbox_kind_known'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_outbox_kind_known'), sa.text(NEW_KINDS))
 
 
 def downgrade():
     op.execute("DELETE FROM outbox WHERE kind = 'sign_in'")
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
+    # Keep the outbox AUTOINCREMENT (0009) through the rebuild.
+    with op.batch_alter_table('outbox', schema=None,
+                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_outbox_kind_known'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_outbox_kind_known'), sa.text(OLD_KINDS))
     op.drop_index(op.f('ix_comments_identity_id'), table_name='comments')
