@@ -376,6 +376,7 @@ def our_comment_values(comment: SeedComment) -> dict[str, Any]:
         "created_at": comment.created_at, "edited_at": None, "client_hash": None,
         "edit_token_hash": None, "status_reason": None, "is_pinned": False, "flag_count": 0,
         "import_key": None, "upvotes": 0, "downvotes": 0, "rank": 0,
+        "identity_id": None, "author_picture": None,
     }
 
 

@@ -23,7 +23,13 @@ from comments_service import (
     translation,
 )
 from comments_service.admin import admin
-from comments_service.api import api, thread_front
+
+# readers (issue 21): attaches its routes to moderation_api
+from comments_service.api import (
+    api,
+    moderation_sign_in,  # noqa: F401
+    thread_front,
+)
 from comments_service.api.moderation import moderation_api
 from comments_service.config import MAX_ROW_ID, ROW_ID_DIGITS, ConfigError, Settings, load_settings
 from comments_service.errors import register_error_handlers
@@ -40,6 +46,7 @@ from comments_service.notify.reader_pages import reader_pages
 from comments_service.services.notifications import NotificationSubscriber
 from comments_service.services.page_cache import PageCache
 from comments_service.services.sites import SiteCache
+from comments_service.sign_in_pages import sign_in_pages
 from comments_service.url_limit import UrlLengthLimit
 from comments_service.web import web
 
@@ -209,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages)
     app.register_blueprint(moderation_pages)  # a moderator notice's approve / hide links
     app.register_blueprint(reader_pages)  # readers' own data: /my-data
+    app.register_blueprint(sign_in_pages)  # readers who sign in: the popup, /auth
     app.register_blueprint(web)
     register_error_handlers(app)
 

@@ -23,6 +23,7 @@ from comments_service.extensions import db
 from comments_service.limits import exempt_current_request
 from comments_service.services import moderators
 from comments_service.services.moderators import Actor
+from comments_service.services.readers import TOKEN_PREFIX as READER_TOKEN_PREFIX
 
 SESSION_COOKIE = "comments_session"
 
@@ -81,11 +82,14 @@ def identify_moderator() -> None:
     g.moderator = None
     g.moderator_via = None
     token = bearer_token()
-    if token is not None:
+    # A signed-in reader's token (services/readers.py) is never a moderator's.
+    if token is not None and not token.startswith(READER_TOKEN_PREFIX):
         actor = moderators.authenticate_token(db.session, token)
         if actor is not None:
             g.is_moderator, g.moderator, g.moderator_via = True, actor, "token"
             exempt_current_request()
+        return
+    if token is not None:
         return
     if SESSION_COOKIE in request.cookies and current_user.is_authenticated:
         g.is_moderator, g.moderator, g.moderator_via = True, current_user.actor, "session"

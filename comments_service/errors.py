@@ -277,6 +277,55 @@ class AddressVoteLimit(Conflict):
 # ---- end votes ----------------------------------------------------------------------
 
 
+# ---- readers who sign in (issue 21) ---------------------------------------------------
+
+
+class ReaderTokenInvalid(ApiError):
+    status = 401
+    code = "invalid_reader_token"
+    message = "Your sign-in has expired or was ended. Sign in again."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": 'Bearer realm="readers"'})
+
+
+class SignInRequired(ApiError):
+    status = 401
+    code = "sign_in_required"
+    message = "This site takes comments from signed-in readers only. Sign in first."
+
+
+class SignInWayNotFound(NotFound):
+    code = "sign_in_way_not_found"
+    message = "This site offers no such way to sign in."
+
+
+class SignInFailed(ApiError):
+    status = 400
+    code = "sign_in_failed"
+    message = "Signing in did not work. Please try again."
+
+
+class SignInOriginRefused(Forbidden):
+    code = "sign_in_origin_not_allowed"
+    message = ("This page may not sign readers in for that site: its address is not one of "
+               "the site's allowed origins.")
+
+
+class SsoTokenInvalid(ApiError):
+    status = 401
+    code = "invalid_sso_token"
+    message = "The site's sign-in token is not valid."
+
+
+class IdentityNotFound(NotFound):
+    code = "identity_not_found"
+    message = "No signed-in reader of this site has that id."
+
+
+# ---- end readers --------------------------------------------------------------------
+
+
 class RateLimitUnavailable(ApiError):
     status = 503
     code = "rate_limit_unavailable"

@@ -9,6 +9,7 @@ every table is emptied between tests.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ TABLES = (
     "audit_log", "bans", "flags", "moderator_tokens", "moderator_sites", "moderators",
     # passages
     "passage_anchors",
+    # readers who sign in
+    "reader_tokens", "identities", "sign_in_link_uses",
     "votes",
     "comments", "threads", "sites",
 )
@@ -343,3 +346,28 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+# ---- readers who sign in (issue 21) -------------------------------------------------
+
+# The loopback OpenID provider (oidc-provider-mock); the port is from this suite's range.
+OIDC_PORT = 18310
+OIDC_ISSUER = f"http://localhost:{OIDC_PORT}"
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[str]:
+    """A real OpenID Connect provider on loopback (oidc-provider-mock, in a thread), with
+    one predefined reader, alice; its issuer URL."""
+    with warnings.catch_warnings():
+        # The provider (not our code) imports Authlib modules that Authlib 1.9 deprecates
+        # (authlib.jose, its httpx client); its one deprecated call while serving is
+        # ignored in pyproject.toml.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from oidc_provider_mock import User, run_server_in_thread
+
+    alice = User(sub="alice", claims={
+        "name": "Alice Liddell", "email": "alice@example.org", "email_verified": True,
+        "picture": "https://img.example/alice.png"})
+    with run_server_in_thread(port=OIDC_PORT, require_nonce=True, user_claims=[alice]):
+        yield OIDC_ISSUER

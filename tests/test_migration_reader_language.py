@@ -12,7 +12,7 @@ from comments_service.extensions import db
 from tests.conftest import insert_site_and_thread, sqlite_app_at
 
 REVISION = "0012_reader_language"
-BEFORE = "0010_moderation_links"
+BEFORE = "0011_identities"
 SUBSCRIBE = ("INSERT INTO subscriptions (thread_id, email, address_hash, mode, created_at) "
              "VALUES (1, 'ann@example.com', :hash, 'all', '2026-12-01 00:00:00')")
 

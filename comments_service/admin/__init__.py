@@ -91,6 +91,6 @@ def http_error(error: HTTPException) -> tuple[str, int]:
     return _error_page(error.code or 500, error.name, error.description or "")
 
 
-from comments_service.admin import views  # noqa: E402
+from comments_service.admin import sign_in_views, views  # noqa: E402
 
-__all__ = ["NAV_ITEMS", "admin", "views"]
+__all__ = ["NAV_ITEMS", "admin", "sign_in_views", "views"]

@@ -57,3 +57,21 @@ class SiteSettingsForm(FlaskForm):
         validators=[Optional(), Length(max=400)],
     )
     note = TextAreaField(_l("Note (kept in the audit log)"), validators=[Optional()])
+
+
+class SignInForm(FlaskForm):
+    """Readers who sign in (issue 21): services/sign_in.py checks every field."""
+
+    mode = SelectField("Readers", choices=[
+        SelectChoice("anonymous", "post without signing in (no sign-in offered)"),
+        SelectChoice("offered", "may sign in, or post without"),
+        SelectChoice("required", "must sign in to post"),
+    ])
+    ways = TextAreaField("Ways in, as JSON: [{\"key\": \"github\", \"kind\": \"github\", "
+                         "\"label\": \"GitHub\", \"client_id\": \"...\"}, ...]",
+                         validators=[Optional()])
+    edit_window_seconds = IntegerField("Signed-in readers may edit their comments for "
+                                       "(seconds; empty: the service's default)",
+                                       validators=[Optional()])
+    secrets = TextAreaField("Set secrets, one per line: way=secret (way= removes one). "
+                            "Never shown again.", validators=[Optional()])

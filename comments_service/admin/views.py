@@ -29,6 +29,7 @@ from werkzeug.datastructures import MultiDict
 from comments_service import languages
 from comments_service.admin import NAV_ITEMS, admin
 from comments_service.admin.forms import BanForm, LoginForm, SiteSettingsForm
+from comments_service.admin.sign_in_views import sign_in_form
 from comments_service.api import context
 from comments_service.api.parsing import args_as, query_args
 from comments_service.auth import ModeratorUser
@@ -443,7 +444,7 @@ def sites_page() -> str:
         select(Site).where(Site.id.in_(actor.site_ids)).order_by(Site.slug)
     ).scalars():
         state = moderation.site_moderation(site, rules)
-        rows.append((site, state, _site_form(site, state)))
+        rows.append((site, state, _site_form(site, state), *sign_in_form(site)))
     return render_template("admin/sites.html", rows=rows)
 
 

@@ -19,6 +19,7 @@ from comments_service.api import (  # noqa: E402
     passages,
     preview,
     reader_data,
+    readers,
     site_config,
     subscriptions,
     threads,
@@ -27,5 +28,6 @@ from comments_service.api import (  # noqa: E402
 
 __all__ = [
     "api", "comments", "cors", "counts", "feeds", "flags", "form_tokens", "live", "openapi",
-    "passages", "preview", "reader_data", "site_config", "subscriptions", "threads", "votes",
+    "passages", "preview", "reader_data", "readers", "site_config", "subscriptions", "threads",
+    "votes",
 ]

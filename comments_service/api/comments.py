@@ -21,7 +21,7 @@ from comments_service.limits import (
     thread_key,
 )
 from comments_service.metrics import COMMENTS_CREATED
-from comments_service.models import CommentStatus
+from comments_service.models import CommentStatus, Site
 from comments_service.schemas import (
     CommentEdit,
     DeletedOut,
@@ -35,17 +35,31 @@ from comments_service.schemas import (
     dump_replies_page,
     dump_single_comment,
 )
-from comments_service.services import author_edits, passages, posting, spam, threads
+from comments_service.services import author_edits, passages, posting, sign_in, spam, threads
 
 HELD_MESSAGE = "Thanks! Your comment will appear once a moderator has approved it."
 
 EDIT_TOKEN = HeaderParam(
-    "X-Edit-Token", "The edit_token returned when the comment was posted.", required=True
+    "X-Edit-Token", "The edit_token returned when the comment was posted (not needed with "
+    "a signed-in reader's Authorization: Bearer token on their own comment).",
+)
+READER_BEARER = HeaderParam(
+    "Authorization", "Bearer TOKEN of a signed-in reader (POST .../sign-in/..., the popup): "
+    "the comment is posted under their name and marked signed in.",
 )
 
 
 def _edit_token() -> str | None:
     return request.headers.get(EDIT_TOKEN.name)
+
+
+def _signed_in(site: Site) -> author_edits.SignedInAuthor | None:
+    """The signed-in reader of this request as an author of their own comments."""
+    reader = context.reader(site)
+    if reader is None:
+        return None
+    window = sign_in.edit_window_seconds(site, context.settings().readers)
+    return author_edits.SignedInAuthor(reader.identity_id, window)
 
 
 # Innermost first: of equal windows, X-RateLimit-* headers describe the per-client limit.
@@ -59,8 +73,9 @@ def _edit_token() -> str | None:
     "Post a comment to an article (its thread is created on the first), or a reply. "
     "202: held for moderation, not shown until approved.",
     body=NewComment,
+    headers=(READER_BEARER,),
     responses={201: PostedCommentOut, 202: HeldCommentOut},
-    errors=(400, 403, 404, 409, 413, 415, 422, 429),
+    errors=(400, 401, 403, 404, 409, 413, 415, 422, 429),
     tags=("comments",),
 )
 def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
@@ -85,7 +100,7 @@ def post_comment(site_slug: str) -> tuple[Response, int, dict[str, str]]:
             anchor=passages.AnchorDraft(**payload.anchor.model_dump())
             if payload.anchor is not None else None,
         ),
-        context.author(),
+        context.author(site),
         settings.comments,
         context.now(),
         events=context.events(),
@@ -131,9 +146,9 @@ def get_comment(site_slug: str, comment_id: int) -> Response:
 @documented(
     "Edit your comment's body, within the edit window.",
     body=CommentEdit,
-    headers=(EDIT_TOKEN,),
+    headers=(EDIT_TOKEN, READER_BEARER),
     responses={200: SingleCommentOut},
-    errors=(400, 403, 404, 409, 413, 415, 422, 429),
+    errors=(400, 401, 403, 404, 409, 413, 415, 422, 429),
     tags=("comments",),
 )
 def edit_comment(site_slug: str, comment_id: int) -> Response:
@@ -143,6 +158,7 @@ def edit_comment(site_slug: str, comment_id: int) -> Response:
     comment = author_edits.edit_comment(
         db.session, site, comment_id, _edit_token(), payload.body,
         settings.comments, context.now(), spam_rules=settings.spam, events=context.events(),
+        signed_in=_signed_in(site),
     )
     anchor = passages.anchor_of(db.session, comment)
     db.session.commit()
@@ -153,16 +169,16 @@ def edit_comment(site_slug: str, comment_id: int) -> Response:
 @limiter.limit(edit_limit)
 @documented(
     "Delete your comment, within the edit window. One with replies stays as a placeholder.",
-    headers=(EDIT_TOKEN,),
+    headers=(EDIT_TOKEN, READER_BEARER),
     responses={200: DeletedOut},
-    errors=(403, 404, 409, 429),
+    errors=(401, 403, 404, 409, 429),
     tags=("comments",),
 )
 def delete_comment(site_slug: str, comment_id: int) -> Response:
     site = context.site(site_slug)
     deleted = author_edits.delete_comment(
         db.session, site, comment_id, _edit_token(), context.settings().comments,
-        context.now(), context.events(),
+        context.now(), context.events(), signed_in=_signed_in(site),
     )
     db.session.commit()
     return jsonify(DeletedOut.dump(deleted))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, g, request
 
+from comments_service.auth import bearer_token
 from comments_service.clients import hash_address
 from comments_service.config import Settings
 from comments_service.events import EXTENSION as EVENTS_EXTENSION
@@ -13,9 +14,10 @@ from comments_service.events import EventBus
 from comments_service.extensions import db
 from comments_service.models import Site
 from comments_service.request_client import client_address
-from comments_service.services import sites, spam
+from comments_service.services import readers, sites, spam
 from comments_service.services.page_cache import PageCache
 from comments_service.services.posting import Author
+from comments_service.services.readers import Reader
 
 
 def settings() -> Settings:
@@ -54,9 +56,21 @@ def site(slug: str) -> Site:
     return cached
 
 
-def author() -> Author:
+def reader(site: Site) -> Reader | None:
+    """The signed-in reader whose bearer token this request carries, on this site; None
+    without a reader's token. Raises ReaderTokenInvalid for one that does not work
+    (expired, revoked, altered, another site's) and Banned for a banned reader."""
+    token = bearer_token()
+    if token is None or not readers.is_reader_token(token):
+        return None
+    return readers.authenticate(db.session, site, token, now())
+
+
+def author(site: Site | None = None) -> Author:
+    """Who writes: the client's hashed address, and with ``site`` the signed-in reader."""
     secret = current_app.config["SECRET_KEY"]
-    return Author(client_hash=hash_address(client_address(), secret), secret=secret)
+    return Author(client_hash=hash_address(client_address(), secret), secret=secret,
+                  reader=reader(site) if site is not None else None)
 
 
 def now() -> datetime:

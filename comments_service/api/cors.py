@@ -20,7 +20,8 @@ from comments_service.errors import ApiError, OriginNotAllowed
 from comments_service.services.sites import is_origin_allowed, normalize_origin
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-ALLOWED_HEADERS = f"Content-Type, {EDIT_TOKEN.name}, {READER_TOKEN.name}"
+# Authorization: a signed-in reader's bearer token (services/readers.py).
+ALLOWED_HEADERS = f"Content-Type, Authorization, {EDIT_TOKEN.name}, {READER_TOKEN.name}"
 EXPOSED_HEADERS = (
     "ETag, Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 )

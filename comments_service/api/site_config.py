@@ -8,7 +8,7 @@ from comments_service.api import api, context
 from comments_service.api.openapi import documented
 from comments_service.limits import limiter, read_limit
 from comments_service.schemas import PublicConfigOut
-from comments_service.services import reader_languages
+from comments_service.services import reader_languages, sign_in
 from comments_service.services.votes import downvotes_allowed
 
 
@@ -48,6 +48,7 @@ def get_site_config(site_slug: str) -> Response:
             "feeds": settings.feeds.enabled,
             # issue 20: the languages the widget may pick among ([]: any), site's own first
             "languages": reader_languages.offered(site.settings),
+            "sign_in": sign_in.public_config(site, settings.readers),
         }
     ))
     response.headers["Cache-Control"] = "public, max-age=60"

@@ -424,6 +424,23 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class ReaderSettings:
+    """Readers who sign in (issue 21): token and link lives, the signed-in edit window."""
+
+    token_hours: int
+    flow_seconds: int
+    email_link_seconds: int
+    edit_window_seconds: int
+    provider_timeout_seconds: int
+
+    def __post_init__(self) -> None:
+        if min(self.token_hours, self.flow_seconds, self.email_link_seconds,
+               self.provider_timeout_seconds) < 1 or self.edit_window_seconds < 0:
+            raise ConfigError("readers: lives and timeouts must be at least 1, "
+                              "edit_window_seconds at least 0")
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
@@ -446,6 +463,7 @@ class Settings:
     passages: PassageSettings
     votes: VoteSettings
     feeds: FeedSettings
+    readers: ReaderSettings
 
     @property
     def is_production(self) -> bool:

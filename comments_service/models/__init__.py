@@ -26,6 +26,11 @@ from comments_service.models.core import (
     attach_loaded,
     path_segment,
 )
+from comments_service.models.identities import (
+    Identity,
+    ReaderToken,
+    SignInLinkUse,
+)
 from comments_service.models.moderation import (
     AuditEntry,
     Ban,
@@ -72,6 +77,7 @@ __all__ = [
     "CommentStatus",
     "Flag",
     "FlagReason",
+    "Identity",
     "ModerationLinkUse",
     "Moderator",
     "ModeratorToken",
@@ -81,6 +87,8 @@ __all__ = [
     "OutboxStatus",
     "PassageAnchor",
     "ReaderDataRequest",
+    "ReaderToken",
+    "SignInLinkUse",
     "Site",
     "Subscription",
     "SubscriptionMode",

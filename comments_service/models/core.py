@@ -241,6 +241,12 @@ class Comment(db.Model):
     # importers: where an imported comment came from ("disqus:123", "isso:7"), so that
     # running the same import again adds nothing; None for comments posted here.
     import_key: Mapped[str | None] = mapped_column(String(MAX_IMPORT_KEY))
+    # readers (issue 21): the signed-in reader who wrote it (models/identities.py), and
+    # their avatar's URL then; None for anonymous comments. A plain indexed id, not a
+    # foreign key: SQLite adds a foreign key only by rebuilding the whole table, and
+    # erasing an identity clears it here (services/readers.py).
+    identity_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    author_picture: Mapped[str | None] = mapped_column(String(MAX_URL))
 
     @property
     def is_visible(self) -> bool:

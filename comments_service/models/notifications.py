@@ -39,6 +39,7 @@ class OutboxKind(enum.StrEnum):
     MODERATOR = "moderator"  # a pending or flagged comment, to a moderator address
     WEBHOOK = "webhook"  # a new comment, to one of the site's webhook URLs
     READER_DATA = "reader_data"  # a reader's link to their own comments on a site
+    SIGN_IN = "sign_in"  # readers (issue 21): a single-use link that signs a reader in
 
 
 class OutboxStatus(enum.StrEnum):
@@ -101,7 +102,7 @@ class OutboxMessage(db.Model):
             "status IN ('pending', 'sent', 'dead', 'cancelled')", name="status_known"
         ),
         CheckConstraint(
-            "kind IN ('comment', 'confirm', 'moderator', 'webhook', 'reader_data')",
+            "kind IN ('comment', 'confirm', 'moderator', 'webhook', 'reader_data', 'sign_in')",
             name="kind_known",
         ),
         # The claim: due pending rows, oldest first; also lists dead rows.

@@ -317,6 +317,27 @@ def compose_reader_data_link(
     return message
 
 
+def compose_sign_in_link(
+    identity: MailIdentity,
+    site_name: str,
+    recipient: str,
+    url: str,
+    expires_at: datetime,
+    outbox_id: int,
+    now: datetime,
+) -> EmailMessage:
+    """A reader's single-use link that signs them in to comment on a site."""
+    site = header_text(site_name, NAME_CHARS)
+    message = _new_message(identity, recipient, f"Sign in to comment on {site}",
+                           identity.message_id(f"sign-in-{outbox_id}"), now)
+    _set_bodies(message, "sign_in", {
+        "site_name": site,
+        "url": url,
+        "expires": expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+    })
+    return message
+
+
 def compose_moderator_notice(
     identity: MailIdentity,
     ctx: CommentContext,

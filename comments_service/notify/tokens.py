@@ -192,3 +192,42 @@ def moderation_url(
 ) -> str:
     return in_language(
         f"{base_url.rstrip('/')}{MODERATION_PATH}{moderation_token(secret, claim)}", lang)
+
+
+# ---- an emailed sign-in link (readers who sign in, services/email_sign_in.py) ---------
+
+SIGN_IN_SALT = "comments_service.sign_in.email"
+
+
+@dataclass(frozen=True)
+class SignInClaim:
+    """What a valid sign-in link vouches for: this address (it received the mail), on this
+    site's way in, for a popup opened by this origin; the nonce makes it single-use."""
+
+    site: str
+    way: str
+    email: str
+    name: str
+    origin: str
+    nonce: str
+
+
+def sign_in_token(secret: str, claim: SignInClaim) -> str:
+    return URLSafeTimedSerializer(secret, salt=SIGN_IN_SALT).dumps(
+        {"s": claim.site, "w": claim.way, "e": claim.email, "m": claim.name,
+         "o": claim.origin, "n": claim.nonce})
+
+
+def read_sign_in_token(secret: str, token: str, max_age_seconds: int) -> SignInClaim:
+    """The claim of a sign-in link. Raises InvalidToken (is_expired when too old)."""
+    data = _loads_timed(secret, SIGN_IN_SALT, token, max_age_seconds)
+    if not isinstance(data, dict):
+        raise InvalidToken()
+    values = [data.get(key) for key in ("s", "w", "e", "m", "o", "n")]
+    if not all(isinstance(value, str) for value in values) or not _NONCE.match(values[5]):
+        raise InvalidToken()
+    return SignInClaim(*values)
+
+
+def sign_in_url(base_url: str, secret: str, claim: SignInClaim) -> str:
+    return f"{base_url.rstrip('/')}/auth/{claim.site}/email/{sign_in_token(secret, claim)}"

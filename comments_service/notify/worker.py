@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,7 +31,13 @@ from comments_service.config import Settings
 from comments_service.metrics import NOTIFICATIONS_FAILED, NOTIFICATIONS_SENT
 from comments_service.models import OutboxKind, ReaderDataRequest, Site
 from comments_service.notify import mail, tokens, webhooks
-from comments_service.services import notifications, outbox, reader_data, reader_languages
+from comments_service.services import (
+    notifications,
+    outbox,
+    reader_data,
+    reader_languages,
+    readers,
+)
 from comments_service.services.outbox import ClaimedMessage, RetryPolicy
 from comments_service.services.webhooks import find_webhook
 
@@ -67,6 +74,7 @@ class OutboxWorker:
     ) -> None:
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self.settings = settings.notifications
+        self.link_seconds = settings.readers.email_link_seconds
         self.secret = secret
         self.identity = mail.MailIdentity.from_settings(settings)
         self.transport = transport or mail.transport_for(settings, instance_path)
@@ -165,6 +173,8 @@ class OutboxWorker:
             return self._prepare_confirmation(session, message, now)
         if kind == OutboxKind.READER_DATA.value:
             return self._prepare_reader_data_link(session, message, now)
+        if kind == OutboxKind.SIGN_IN.value:
+            return self._prepare_sign_in_link(session, message, now)
         ctx = notifications.comment_context(session, int(payload["comment_id"]))
         if ctx is None:
             return Cancelled("the comment no longer exists")
@@ -242,6 +252,23 @@ class OutboxWorker:
         return mail.compose_reader_data_link(self.identity, site.name, message.recipient, url,
                                              request.expires_at, message.id, now, lang)
 
+    def _prepare_sign_in_link(
+        self, session: Session, message: ClaimedMessage, now: datetime
+    ) -> Prepared:
+        payload = message.payload
+        expires_at = datetime.fromisoformat(str(payload["expires_at"]))
+        if expires_at <= now:
+            return Cancelled("the sign-in link would have expired")
+        site = session.execute(select(Site).where(Site.slug == payload["site"])).scalar()
+        if site is None:
+            return Cancelled("the site no longer exists")
+        claim = tokens.SignInClaim(site=site.slug, way=str(payload["way"]),
+                                   email=message.recipient, name=str(payload["name"]),
+                                   origin=str(payload["origin"]), nonce=str(payload["nonce"]))
+        url = tokens.sign_in_url(self.identity.base_url, self.secret, claim)
+        return mail.compose_sign_in_link(self.identity, site.name, message.recipient, url,
+                                         expires_at, message.id, now)
+
     # ---- retention -------------------------------------------------------------------
 
     def purge_old(self) -> tuple[int, int]:
@@ -255,9 +282,11 @@ class OutboxWorker:
                 before = now - timedelta(days=self.settings.retention_days)
                 rows = outbox.purge_finished(session, before)
             requests = reader_data.purge_expired(session, now)
+            sign_ins = readers.purge_expired(session, now, self.link_seconds)
             session.commit()
-        if rows or requests:
-            log.info("outbox_purged", extra={"outbox_rows": rows, "reader_data_requests": requests})
+        if rows or requests or sign_ins:
+            log.info("outbox_purged", extra={"outbox_rows": rows, "reader_data_requests": requests,
+                                             "reader_tokens_and_links": sign_ins})
         return rows, requests
 
     # ---- the loop --------------------------------------------------------------------

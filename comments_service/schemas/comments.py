@@ -87,6 +87,12 @@ class AuthorOut(OutModel):
     name: str
     website: str | None
     avatar: str = Field(description="A hash to draw an avatar from, locally, with no third party.")
+    signed_in: bool = Field(description="Written by a reader signed in with one of the site's "
+                            "ways in; the name is theirs (anonymous posters cannot take it).")
+    identity: int | None = Field(description="The signed-in author's id on this site (the "
+                                 "reader's own comments match GET .../me); null when anonymous.")
+    picture: str | None = Field(description="The signed-in author's avatar URL, from their "
+                                "provider; null when anonymous or none.")
 
 
 class AnchorOut(OutModel):

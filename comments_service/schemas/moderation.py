@@ -159,6 +159,10 @@ class ModAuthorOut(OutModel):
     name: str | None
     email: str | None
     website: str | None
+    identity: int | None = Field(description="The signed-in author's identity id (ban it: "
+                                 "POST .../sites/SITE/identities/ID/ban); null when anonymous.")
+    provider: str | None = Field(description="The way in they signed in with (\"github\", "
+                                 "...); null when anonymous.")
 
 
 class ModFlagOut(OutModel):

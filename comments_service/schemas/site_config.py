@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from comments_service.schemas.base import OutModel
+from comments_service.schemas.readers import SignInConfigOut
 
 
 class PassagesConfigOut(OutModel):
@@ -37,3 +38,5 @@ class PublicConfigOut(OutModel):
                         ".../thread/feed.atom?article=KEY; per site: .../feed.atom).")
     languages: list[str] = Field(description="The languages the site offers readers, its "
                                  "own first (the widget picks among them); []: every one.")
+    sign_in: SignInConfigOut = Field(description="Whether readers may or must sign in, and "
+                                     "the ways in (GET /auth/SITE/start?way=KEY in a popup).")

@@ -38,6 +38,14 @@ from comments_service.services.posting import token_hash
 
 
 @dataclass(frozen=True)
+class SignedInAuthor:
+    """A signed-in reader claiming a comment, and how long their site lets them edit."""
+
+    identity_id: int
+    window_seconds: int
+
+
+@dataclass(frozen=True)
 class DeletedComment:
     id: int
     # Kept as an empty placeholder because it has replies, rather than removed from view.
@@ -53,6 +61,7 @@ def _authorized_comment(
     token: str | None,
     rules: CommentSettings,
     now: datetime,
+    signed_in: SignedInAuthor | None = None,
 ) -> tuple[Comment, Thread]:
     row = session.execute(
         select(Comment, Thread)
@@ -64,13 +73,19 @@ def _authorized_comment(
     comment, thread = row
     if comment.status == CommentStatus.DELETED.value:
         raise CommentGone()
-    if (
+    # A signed-in author proves the comment theirs from any device, for their site's
+    # window; anyone else by the edit token the post returned.
+    if signed_in is not None and comment.identity_id == signed_in.identity_id:
+        window = signed_in.window_seconds
+    elif (
         not token
         or comment.edit_token_hash is None
         or not hmac.compare_digest(comment.edit_token_hash, token_hash(token))
     ):
         raise InvalidEditToken()
-    if now - comment.created_at > timedelta(seconds=rules.edit_window_seconds):
+    else:
+        window = rules.edit_window_seconds
+    if now - comment.created_at > timedelta(seconds=window):
         raise EditWindowClosed()
     return comment, thread
 
@@ -86,14 +101,17 @@ def edit_comment(
     *,
     spam_rules: SpamSettings | None = None,
     events: EventSink = NO_EVENTS,
+    signed_in: SignedInAuthor | None = None,
 ) -> Comment:
     """Replace the body of the author's own comment within the edit window.
 
     With ``spam_rules``, a new body with too many links or a blocked word is
     refused. Raises CommentNotFound, InvalidEditToken, CommentGone,
     EditWindowClosed, ValidationFailed (empty or long body) and SpamRejected.
+    ``signed_in``: the reader's own comments need no edit token.
     """
-    comment, thread = _authorized_comment(session, site, comment_id, token, rules, now)
+    comment, thread = _authorized_comment(session, site, comment_id, token, rules, now,
+                                          signed_in)
     fields: dict[str, str] = {}
     clean = clean_body(body, rules, fields)
     if fields:
@@ -119,14 +137,17 @@ def delete_comment(
     rules: CommentSettings,
     now: datetime,
     events: EventSink = NO_EVENTS,
+    signed_in: SignedInAuthor | None = None,
 ) -> DeletedComment:
     """Delete the author's own comment within the edit window.
 
     A comment with replies stays as an empty placeholder (its text and author
     erased) so the thread keeps its shape; one without replies is removed.
     Raises CommentNotFound, InvalidEditToken, CommentGone, EditWindowClosed.
+    ``signed_in``: the reader's own comments need no edit token.
     """
-    comment, _thread = _authorized_comment(session, site, comment_id, token, rules, now)
+    comment, _thread = _authorized_comment(session, site, comment_id, token, rules, now,
+                                           signed_in)
     deleted = DeletedComment(id=comment.id, is_placeholder=comment.child_count > 0)
     # Counters move in services/moderation.py, the one home of status changes.
     if deleted.is_placeholder:
@@ -138,6 +159,8 @@ def delete_comment(
         comment.author_email = None
         comment.author_website = None
         comment.edit_token_hash = None
+        comment.identity_id = None
+        comment.author_picture = None
         comment.edited_at = now
         comment.is_pinned = False
     else:

@@ -220,6 +220,8 @@ def purge_comment(
     comment.avatar_seed = ""
     comment.client_hash = None
     comment.edit_token_hash = None
+    comment.identity_id = None
+    comment.author_picture = None
     comment.is_pinned = False
     comment.flag_count = 0
     session.execute(delete(Flag).where(Flag.comment_id == comment.id))

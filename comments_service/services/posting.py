@@ -41,18 +41,21 @@ from comments_service.models import (
     attach_loaded,
     path_segment,
 )
-from comments_service.services import bans, moderation, spam
+from comments_service.services import bans, moderation, readers, spam
 from comments_service.services import notifications as notify_rules
 from comments_service.services import passages as passage_rules
 from comments_service.services.drafts import CleanDraft, CommentDraft, validate_draft
+from comments_service.services.readers import Reader
 
 
 @dataclass(frozen=True)
 class Author:
-    """Who is writing: the hashed client address and the server secret for derived hashes."""
+    """Who is writing: the hashed client address and the server secret for derived hashes,
+    and the signed-in reader, if any (services/readers.py)."""
 
     client_hash: str | None
     secret: str
+    reader: Reader | None = None
 
 
 @dataclass(frozen=True)
@@ -396,6 +399,8 @@ def _insert_comment(
         "client_hash": author.client_hash,
         "edit_token_hash": token_hash(token),
         "import_key": None,
+        "identity_id": author.reader.identity_id if author.reader is not None else None,
+        "author_picture": author.reader.avatar_url if author.reader is not None else None,
     }
     # A Core INSERT, then the path UPDATE and the counters: through the ORM's unit of
     # work the insert cost about twice as much CPU as its SQL (profiled).
@@ -435,7 +440,8 @@ def post_comment(
     parent, parent in another thread or not visible), Banned, ThreadLocked, and
     with screening DuplicateComment and SpamRejected.
     """
-    clean = validate_draft(draft, rules, passages)
+    clean = validate_draft(readers.draft_for(session, site, draft, author.reader), rules,
+                           passages)
     body_html = sanitize.render(clean.body)
     # moderation: a banned author (by email or network) posts nothing; asked with the
     # thread's read.
@@ -453,6 +459,8 @@ def post_comment(
                                      author, rules, now)
     if clean.anchor is not None:
         passage_rules.attach_anchor(session, comment, clean.anchor)
+    if clean.notify != "none" and readers.has_verified(author.reader, clean.author_email):
+        readers.confirm_verified(session, clean.author_email, author.secret, now)
     session.flush()
     # Notifications (issue 5) and live updates subscribe: outbox rows commit with the
     # comment, live events go out after the commit.

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from comments_service.errors import CommentNotFound, InvalidCursor
-from comments_service.models import Comment, CommentStatus, Flag, Site, Thread
+from comments_service.models import Comment, CommentStatus, Flag, Identity, Site, Thread
 from comments_service.services.moderators import Actor
 
 QueueState = Literal["all", "pending", "flagged", "hidden"]
@@ -40,6 +40,9 @@ class AuthorInfo:
     name: str | None
     email: str | None
     website: str | None
+    # readers (issue 21): the signed-in author's identity and the way they signed in with.
+    identity: int | None = None
+    provider: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,15 @@ class QueueItem:
     author_website: str | None
     body_html: str
     thread: ThreadInfo
+    identity_id: int | None
+    provider: str | None
     parent: ParentInfo | None
     flags: list[FlagInfo] = field(default_factory=list)
 
     @property
     def author(self) -> AuthorInfo:
-        return AuthorInfo(self.author_name, self.author_email, self.author_website)
+        return AuthorInfo(self.author_name, self.author_email, self.author_website,
+                          self.identity_id, self.provider)
 
 
 @dataclass(frozen=True)
@@ -96,15 +102,17 @@ _Parent = aliased(Comment, name="parent")
 def base_query() -> Select[Any]:
     return (
         select(Comment, Thread, Site.slug, _Parent.id, _Parent.author_name,
-               _Parent.body_html, _Parent.status)
+               _Parent.body_html, _Parent.status, Identity.provider)
         .join(Thread, Thread.id == Comment.thread_id)
         .join(Site, Site.id == Thread.site_id)
         .outerjoin(_Parent, _Parent.id == func.coalesce(Comment.reply_to_id, Comment.parent_id))
+        .outerjoin(Identity, Identity.id == Comment.identity_id)
     )
 
 
 def queue_item(row: Any) -> QueueItem:
-    comment, thread, slug, parent_id, parent_author, parent_html, parent_status = row
+    (comment, thread, slug, parent_id, parent_author, parent_html, parent_status,
+     provider) = row
     return QueueItem(
         id=comment.id,
         site=slug,
@@ -119,6 +127,8 @@ def queue_item(row: Any) -> QueueItem:
         author_email=comment.author_email,
         author_website=comment.author_website,
         body_html=comment.body_html,
+        identity_id=comment.identity_id,
+        provider=provider,
         thread=ThreadInfo(
             id=thread.id,
             article_key=thread.article_key,

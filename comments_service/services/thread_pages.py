@@ -36,6 +36,11 @@ class Author:
     name: str | None
     website: str | None
     avatar: str
+    # readers (issue 21): written by a signed-in reader, their identity's id on the site
+    # and their provider's avatar URL; False / None when anonymous.
+    signed_in: bool = False
+    identity: int | None = None
+    picture: str | None = None
 
 
 @dataclass

@@ -79,6 +79,8 @@ _NODE_COLUMNS = (
     _C.upvotes,
     _C.downvotes,
     _C.rank,
+    _C.identity_id,
+    _C.author_picture,
 )
 _NODE_WIDTH = len(_NODE_COLUMNS)
 
@@ -107,7 +109,7 @@ def _node(row: Row[Any]) -> CommentNode:
     # Rows of _NODE_COLUMNS may go on with more (the anchor's): only its first ones here.
     (ident, parent_id, reply_to_id, root_id, depth, path, status, author_name,
      author_website, avatar_seed, body_html, score, reply_count, created_at, edited_at,
-     is_pinned, upvotes, downvotes, rank) = row[:_NODE_WIDTH]
+     is_pinned, upvotes, downvotes, rank, identity_id, picture) = row[:_NODE_WIDTH]
     # The rows read are visible, or not visible but with replies: placeholders.
     visible = status == _VISIBLE
     return CommentNode(
@@ -118,7 +120,8 @@ def _node(row: Row[Any]) -> CommentNode:
         depth=depth,
         path=path,
         status="visible" if visible else "deleted",
-        author=Author(author_name, author_website, avatar_seed) if visible else None,
+        author=Author(author_name, author_website, avatar_seed, identity_id is not None,
+                      identity_id, picture) if visible else None,
         body_html=body_html if visible else "",
         score=score,
         created_at=created_at,
@@ -154,7 +157,9 @@ def node_from_comment(comment: Comment, anchor: Anchor | None = None) -> Comment
         path=comment.path,
         status=status,
         author=None if status == "deleted"
-        else Author(comment.author_name, comment.author_website, comment.avatar_seed),
+        else Author(comment.author_name, comment.author_website, comment.avatar_seed,
+                    comment.identity_id is not None, comment.identity_id,
+                    comment.author_picture),
         body_html="" if status == "deleted" else comment.body_html,
         score=comment.score,
         created_at=comment.created_at,

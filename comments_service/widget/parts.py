@@ -40,6 +40,7 @@ PARTS: dict[str, tuple[str, ...]] = {
         "votes.js",  # the reader's token and the vote buttons
         "panels.js",  # reply, edit, delete and report panels under a comment
         "forms.js",  # the comment form, posting, errors in a reader's words
+        "signin.js",  # readers who sign in: the popup, the token, the signed-in mark
         "feed.js",  # live updates: "N new comments"
         "passages.js",  # markers beside the article's passages, comments on them
         "boot.js",  # start when the page's elements exist

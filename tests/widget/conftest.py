@@ -69,11 +69,11 @@ class _QuietHandler(WSGIRequestHandler):
 class Server:
     """A WSGI app served on a free loopback port from a background thread."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, host: str = "127.0.0.1") -> None:
         self._server: BaseWSGIServer = make_server(
-            "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
+            host, 0, app, threaded=True, request_handler=_QuietHandler
         )
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.url = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         self.running = True
@@ -89,10 +89,10 @@ class Server:
 class HostSite:
     """The site that embeds the widget: pages registered by the tests, at another origin."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.pages: dict[str, tuple[str, dict[str, str]]] = {}
         self._ids = itertools.count(1)
-        self.server = Server(self)
+        self.server = Server(self, host)
 
     @property
     def origin(self) -> str:

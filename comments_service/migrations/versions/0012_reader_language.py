@@ -2,7 +2,7 @@
 so every mail they get is written in it
 
 Revision ID: 0012_reader_language
-Revises: 0010_moderation_links
+Revises: 0011_identities
 Create Date: 2026-12-02 12:00:00
 
 Hand-written. Two nullable columns; existing rows keep NULL (mails to them stay in
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_reader_language'
-down_revision = '0010_moderation_links'
+down_revision = "0011_identities"
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,7 @@ const retryAfterSeconds = (header) => {
   return Number.isNaN(when) ? 0 : Math.max(0, Math.ceil((when - Date.now()) / 1000));
 };
 
-const api = async (method, path, { query, body, token, reader } = {}) => {
+const api = async (method, path, { query, body, token, reader, bearer } = {}) => {
   const url = new URL(API + path);
   for (const [key, value] of Object.entries(query || {})) {
     for (const item of [].concat(value)) {
@@ -27,6 +27,7 @@ const api = async (method, path, { query, body, token, reader } = {}) => {
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers['X-Edit-Token'] = token;
   if (reader) headers['X-Reader-Token'] = reader;
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
   let response;

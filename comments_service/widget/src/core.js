@@ -72,6 +72,9 @@ const isWebUrl = (url) => typeof url === 'string' && /^https?:\/\/[^\s]+$/i.test
 
 // Initials on a colour derived from the author's avatar hash: no third party involved.
 const avatar = (author) => {
+  if (/^https:\/\/\S+$/.test(author.picture || '')) {
+    return h('img', { class: 'avatar', src: author.picture, alt: '', referrerpolicy: 'no-referrer' });
+  }
   const seed = /^[0-9a-f]+$/i.test(author.avatar || '') ? author.avatar : '0';
   const hue = parseInt(seed.slice(0, 4), 16) % 360;
   const words = (author.name || '').trim().split(/\s+/).filter(Boolean);

@@ -55,7 +55,8 @@ Object.assign(Widget.prototype, {
     email.value = this.identity.email;
     email.addEventListener('input', () => { this.identity.email = email.value; });
 
-    const people = [
+    // Signed in (signin.js), the service takes the name and email from the identity.
+    const people = this.me || config.sign_in?.mode === 'required' ? [] : [
       field('author_name', t('name'), name, config.require_name ? null : t('optional')),
       field('author_email', t('email'), email, config.require_email ? null : t('emailNote')),
     ];
@@ -83,7 +84,7 @@ Object.assign(Widget.prototype, {
       }));
     }
     const form = h('form', { class: parent ? 'form reply-form panel' : 'form', novalidate: true },
-      bodyLabel, body, bodyError, left,
+      parent ? null : this.signInBar(), bodyLabel, body, bodyError, left,
       h('div', { class: 'people' }, people),
       h('div', { class: 'sr', 'aria-hidden': 'true' }, trap),
       alert,
@@ -122,8 +123,9 @@ Object.assign(Widget.prototype, {
         const signed = await token;
         if (signed) payload.form_token = signed;
         data = await api('POST', `/sites/${encodeURIComponent(this.site)}/comments`,
-          { body: payload });
+          { body: payload, bearer: this.me?.token });
       } catch (error) {
+        if (error.code === 'invalid_reader_token') this.setMe(null);
         this.showFailure(error, fields, alert);
         return;
       } finally {
@@ -236,6 +238,7 @@ Object.assign(Widget.prototype, {
       return t('errGone');
     }
     if (error.code === 'origin_not_allowed') return t('errOrigin');
+    if (/sign_in_required|invalid_reader_token/.test(error.code)) return t('errSignIn');
     if (error.status === 413) return t('errTooLong');
     if (error.status === 422) {
       const messages = Object.values(error.fields || {});

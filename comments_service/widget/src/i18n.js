@@ -95,6 +95,11 @@ const EN = {
   passageChanged: 'The passage this refers to has changed.',
   onlyPassage: 'Only this passage',
   allComments: 'Show all comments',
+  signInWith: 'Sign in with {name}',
+  signedInAs: 'Signed in as {name}',
+  signOut: 'Sign out',
+  signedIn: 'signed in',
+  errSignIn: 'Please sign in to comment.',
 };
 const RTL = new Set(['ar', 'he', 'fa', 'ur']);
 

@@ -66,8 +66,8 @@ Object.assign(Widget.prototype, {
       try {
         const data = await api('PATCH',
           `/sites/${encodeURIComponent(this.site)}/comments/${node.c.id}`,
-          { body: { body: text.value }, token: entry.token });
-        storage.keep(this.site, node.c.id, { ...entry, body: text.value });
+          { body: { body: text.value }, token: entry.token, bearer: entry.bearer });
+        if (entry.token) storage.keep(this.site, node.c.id, { ...entry, body: text.value });
         node.c = { ...node.c, body_html: data.comment.body_html, edited_at: data.comment.edited_at };
         this.closePanel(node);
         this.fill(node);
@@ -111,7 +111,8 @@ Object.assign(Widget.prototype, {
     let data;
     try {
       data = await api('DELETE',
-        `/sites/${encodeURIComponent(this.site)}/comments/${node.c.id}`, { token: entry.token });
+        `/sites/${encodeURIComponent(this.site)}/comments/${node.c.id}`,
+        { token: entry.token, bearer: entry.bearer });
     } catch (error) {
       this.idle(button, this.t('delete'));
       this.showAlert(alert, this.errorText(error));

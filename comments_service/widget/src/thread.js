@@ -118,6 +118,8 @@ class Widget {
     }
     if (this.config.reader_data === true) this.showDataLink();
     if (this.config.feeds === true) this.showFeedLink();
+    this.me = this.signedIn();
+    this.siteSignIn();
     this.emit('config', this.config);
     await this.loadPage(true, first);
   }
@@ -363,6 +365,7 @@ class Widget {
     const parts = [name];
     const own = this.own(c.id);
     if (own) parts.push(h('span', { class: 'badge', text: t('you') }));
+    if (author.signed_in) parts.push(h('span', { class: 'badge', text: t('signedIn') }));
     const answered = c.reply_to_id && c.reply_to_id !== c.parent_id
       ? this.nodes.get(c.reply_to_id) : null;
     if (answered && answered.c.author) {
@@ -421,7 +424,7 @@ class Widget {
   }
 
   own(id) {
-    return storage.own(this.site, id);
+    return storage.own(this.site, id) || this.mine(id);
   }
 
   refreshCount() {
