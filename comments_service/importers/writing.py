@@ -91,10 +91,8 @@ def _allocates_ids_first(session: Session) -> bool:
 def insert_batch(
     session: Session, new: list[NewComment], report: ImportReport
 ) -> list[Placed]:
-    """Insert a batch, set paths and root ids, and move the counters; return placements."""
+    """Insert a batch with paths and root ids, move the counters; return placements."""
     ids = _inserted_ids(session, new)
-    ids_first = _allocates_ids_first(session)
-    paths: list[dict[str, Any]] = []
     placed: list[Placed] = []
     children: Counter[int] = Counter()
     replies: Counter[int] = Counter()
@@ -102,7 +100,6 @@ def insert_batch(
     for comment, ident in zip(new, ids, strict=True):
         values = comment.values
         path, root = _path_and_root(comment.parent_path, ident)
-        paths.append({"b_id": ident, "b_path": path, "b_root": root})
         placed.append((ident, path, values["thread_id"], 1, comment.seq))
         status = values["status"]
         is_visible = status == CommentStatus.VISIBLE.value
@@ -128,8 +125,6 @@ def insert_batch(
     ]
     if anchors:
         session.execute(insert(PassageAnchor), anchors)
-    if not ids_first:
-        session.execute(_SET_PATH, paths)
     if children:
         session.execute(
             _ADD_CHILDREN, [{"b_id": i, "b_count": n} for i, n in children.items()]
@@ -144,24 +139,32 @@ def insert_batch(
 def _inserted_ids(session: Session, new: list[NewComment]) -> list[int]:
     """Insert the batch; return its ids, in order (ascending: siblings by date).
 
-    PostgreSQL: ids are drawn from the sequence first, so that each row goes in
-    with its path and root id (no UPDATE of every new row after), as one
-    pipelined executemany of a short statement (a multi-row INSERT ... RETURNING
-    of 500 rows is a statement psycopg parses anew each time). SQLite: one
-    multi-row INSERT ... RETURNING, and paths set after.
+    Each row goes in with its id, path and root id, so that no UPDATE of every new
+    row follows, in one executemany of a short statement. PostgreSQL: the ids are
+    drawn from the sequence first. SQLite: the first row is inserted alone and
+    returns its id; that INSERT holds the database's only write lock until the
+    batch commits, so the ids after it are free for the rest of the batch. (SQLite
+    cannot promise the order of a multi-row INSERT ... RETURNING, so SQLAlchemy ran
+    that one row at a time: 32,000 INSERTs for 32,000 comments.)
     """
-    if not _allocates_ids_first(session):
-        return list(session.execute(
-            insert(_COMMENTS).returning(_COMMENTS.c.id, sort_by_parameter_order=True),
-            [comment.values for comment in new],
-        ).scalars())
-    ids = sorted(session.scalars(
-        select(func.nextval(func.pg_get_serial_sequence(_COMMENTS.name, "id")))
-        .select_from(func.generate_series(1, len(new)))
-    ))
+    if _allocates_ids_first(session):
+        ids = sorted(session.scalars(
+            select(func.nextval(func.pg_get_serial_sequence(_COMMENTS.name, "id")))
+            .select_from(func.generate_series(1, len(new)))
+        ))
+        rest = new
+    else:
+        first = session.execute(
+            insert(_COMMENTS).returning(_COMMENTS.c.id), new[0].values
+        ).scalar_one()
+        ids = list(range(first, first + len(new)))
+        path, root = _path_and_root(new[0].parent_path, first)
+        session.execute(_SET_PATH, [{"b_id": first, "b_path": path, "b_root": root}])
+        rest = new[1:]
     rows = []
-    for comment, ident in zip(new, ids, strict=True):
+    for comment, ident in zip(rest, ids[len(new) - len(rest):], strict=True):
         path, root = _path_and_root(comment.parent_path, ident)
         rows.append({**comment.values, "id": ident, "path": path, "root_id": root})
-    session.execute(insert(_COMMENTS), rows)
+    if rows:
+        session.execute(insert(_COMMENTS), rows)
     return ids
