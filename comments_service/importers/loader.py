@@ -52,8 +52,13 @@ from comments_service.services.votes import rank_of
 
 log = logging.getLogger(__name__)
 
-# Distinct email addresses whose validation an import remembers (about 100 bytes each).
+# Distinct email addresses whose validation an import remembers (about 100 bytes each);
+# as many client addresses and avatar seeds (their keyed hashes).
 _EMAILS_REMEMBERED = 10_000
+
+def _seed(who: tuple[str | None, str | None, str | None], secret: str) -> str:
+    return avatar_seed(secret, *who)
+
 
 class LoadProgress(Protocol):
     """What the loader tells a progress display while it writes."""
@@ -115,6 +120,7 @@ class _Writer:
         self.secret = secret
         self.report = report
         self._emails: dict[str, str | None] = {}
+        self._hashes: dict[str, dict[Any, str]] = {}
 
     def run(self, batch_size: int, progress: LoadProgress) -> None:
         db = self.staging.db
@@ -211,12 +217,12 @@ class _Writer:
             reply_to_id = row["parent_db_id"]
             parent_id, parent_path, depth = attach_point(row["parent_db_path"], rules.max_depth)
         address = fields["client_address"]
-        client_hash = hash_address(address, self.secret) if address else None
+        client_hash = self._hashed("address", address, hash_address) if address else None
         if status == CommentStatus.DELETED.value:
             # As services/posting.py leaves a deleted comment that has replies.
             name = email = website = None
             markdown = html = ""
-            seed = avatar_seed(self.secret, None, None, client_hash)
+            seed = self._hashed("seed", (None, None, client_hash), _seed)
         else:
             raw_name = one_line(fields["author_name"], rules.max_name_chars)
             name = raw_name or rules.anonymous_name
@@ -229,7 +235,7 @@ class _Writer:
                 self.report.websites_dropped += 1
             assert sanitized is not None  # _next_batch sanitized every body not deleted
             markdown, html = sanitized
-            seed = avatar_seed(self.secret, email, raw_name, client_hash)
+            seed = self._hashed("seed", (email, raw_name, client_hash), _seed)
         edited_at = fields["edited_at"]
         score = int(fields["score"])
         up, down = fields.get("upvotes"), fields.get("downvotes")
@@ -279,6 +285,16 @@ class _Writer:
                 f"comment {row['source_id']} ({where}): author name of {len(whole)}"
                 f" characters cut to {self.rules.max_name_chars}"
             )
+
+    def _hashed(self, kind: str, value: Any, digest: Callable[[Any, str], str]) -> str:
+        """digest(value, secret), remembered: a commenter's address and avatar seed come
+        back comment after comment, and each is a keyed hash (HMAC-SHA256)."""
+        known = self._hashes.setdefault(kind, {})
+        if value not in known:
+            if len(known) >= _EMAILS_REMEMBERED:  # memory stays flat
+                known.clear()
+            known[value] = digest(value, self.secret)
+        return known[value]
 
     def _email(self, value: str | None) -> str | None:
         email = one_line(value, 10 * self.rules.max_email_chars)
