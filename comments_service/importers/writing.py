@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Integer, bindparam, case, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from comments_service.importers.report import ImportReport
@@ -125,6 +126,36 @@ def insert_batch(
     ]
     if anchors:
         session.execute(insert(PassageAnchor), anchors)
+    _add_counts(session, children, replies)
+    session.execute(_ADD_TO_THREAD, list(threads.values()))
+    return placed
+
+
+def _add_counts(session: Session, children: Counter[int], replies: Counter[int]) -> None:
+    """Add a batch's new replies to their parents' child_count and roots' reply_count.
+
+    PostgreSQL: one UPDATE ... FROM unnest(ids, counts) for the batch (an executemany
+    was a statement per parent). SQLite: an executemany of each, which costs little
+    there (no round trips).
+    """
+    if _allocates_ids_first(session) and (children or replies):
+        ids = sorted(children.keys() | replies.keys())
+        counts = (
+            func.unnest(
+                bindparam("ids", ids, type_=ARRAY(Integer)),
+                bindparam("children", [children[i] for i in ids], type_=ARRAY(Integer)),
+                bindparam("replies", [replies[i] for i in ids], type_=ARRAY(Integer)),
+            )
+            .table_valued("id", "children", "replies")
+            .render_derived(name="counts")
+        )
+        session.execute(
+            update(_COMMENTS)
+            .where(_COMMENTS.c.id == counts.c.id)
+            .values(child_count=_COMMENTS.c.child_count + counts.c.children,
+                    reply_count=_COMMENTS.c.reply_count + counts.c.replies)
+        )
+        return
     if children:
         session.execute(
             _ADD_CHILDREN, [{"b_id": i, "b_count": n} for i, n in children.items()]
@@ -133,8 +164,6 @@ def insert_batch(
         session.execute(
             _ADD_REPLIES, [{"b_id": i, "b_count": n} for i, n in replies.items()]
         )
-    session.execute(_ADD_TO_THREAD, list(threads.values()))
-    return placed
 
 def _inserted_ids(session: Session, new: list[NewComment]) -> list[int]:
     """Insert the batch; return its ids, in order (ascending: siblings by date).

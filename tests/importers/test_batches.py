@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from comments_service.config import CommentSettings
@@ -173,3 +173,27 @@ def test_a_file_imported_in_two_goes_ends_as_one_import(app, session, site_row):
     assert first.comments_imported + second.comments_imported == once.comments_imported
     assert _shape(session, site_row) == _shape(session, other)
     assert_tree_consistent(session)
+
+
+def test_imported_ids_follow_every_id_ever_given_and_rise_with_the_date(
+    app, session, site_row
+):
+    """A batch's rows take ids after the newest ever used (a deleted comment's id is never
+    given again, as for a post) and in date order, so siblings show oldest first."""
+    export = _wxr(posts=2, per_post=5, seed=2)
+    run_import(app, session, site_row, read_wordpress(io.BytesIO(export)),
+               sanitize_processes=0)
+    newest = session.scalar(select(func.max(Comment.id)))
+    session.execute(delete(Comment).where(Comment.id == newest))
+    session.commit()
+    other = _second_site(session)
+    run_import(app, session, other, read_wordpress(io.BytesIO(export)), batch_size=4,
+               sanitize_processes=0)
+    again = session.execute(
+        select(Comment.id, Comment.created_at, Comment.depth).join(Thread)
+        .where(Thread.site_id == other.id).order_by(Comment.id)
+    ).all()
+    assert again[0].id > newest
+    for depth in {row.depth for row in again}:
+        dates = [row.created_at for row in again if row.depth == depth]
+        assert dates == sorted(dates)
