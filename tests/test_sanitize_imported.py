@@ -4,6 +4,7 @@ sanitizer; and the plain-paragraph fast path, held equal to bleach's own answer.
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -42,6 +43,27 @@ def test_plain_paragraphs_fast_path_gives_exactly_what_bleach_gives(monkeypatch)
     monkeypatch.setattr(sanitize, "_is_plain", lambda html: False)
     for html, answer in zip(inputs, fast, strict=True):
         assert answer == sanitize.clean_imported(html), repr(html)
+
+
+def test_plain_paragraphs_to_text_gives_exactly_what_html_parser_gives(monkeypatch):
+    """to_text's shortcut for <p>/<br> HTML writes the text html.parser's path writes,
+    on generated paragraphs with every kind of whitespace and control character, and
+    with hostile pieces (other tags, entities, stray brackets) put in anywhere."""
+    rng = random.Random(1718)
+    alphabet = _ALPHABET + "\r\x00\x0c\x0b\x1f\x85\u2028\u2029\u202e  \t\t\n\n"
+    inputs = []
+    for _ in range(4000):
+        html = _paragraphs(rng, alphabet)
+        if rng.random() < 0.3:
+            at = rng.randint(0, len(html))
+            html = html[:at] + rng.choice([*_HOSTILE, "<P>", "</br>", "<p >", "<br/>", "&#"]) + (
+                html[at:])
+        inputs.append(html)
+    fast = [sanitize.to_text(html) for html in inputs]
+    assert sum(bool(sanitize._PLAIN_PARAGRAPHS.fullmatch(html)) for html in inputs) > 2000
+    monkeypatch.setattr(sanitize, "_PLAIN_PARAGRAPHS", re.compile(r"(?!)"))
+    for html, answer in zip(inputs, fast, strict=True):
+        assert answer == sanitize.to_text(html), repr(html)
 
 
 @pytest.mark.parametrize("html", [

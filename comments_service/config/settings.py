@@ -296,6 +296,12 @@ class CompressionSettings:
 class ImportSettings:
     batch_size: int
     max_body_chars: int
+    sanitize_processes: int
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1 or self.sanitize_processes < 0:
+            raise ConfigError("importing: batch_size must be at least 1 and "
+                              "sanitize_processes at least 0")
 
 
 @dataclass(frozen=True)

@@ -25,42 +25,40 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, case, insert, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comments_service.clients import hash_address
 from comments_service.config import CommentSettings, ImportSettings
-from comments_service.importers.fields import bodies, key_problem, one_line
-from comments_service.importers.present import already_present
-from comments_service.importers.records import Body, Record, Skipped
+from comments_service.importers.fields import key_problem, one_line
+from comments_service.importers.present import Placement, already_present
+from comments_service.importers.records import Record, Skipped
 from comments_service.importers.report import PLAIN_PERMALINK, ImportReport
+from comments_service.importers.sanitizing import BodySanitizer, BodySource, Sanitized
 from comments_service.importers.staging import Staging, stage
-from comments_service.models import (
-    Comment,
-    CommentStatus,
-    PassageAnchor,
-    Site,
-    Thread,
-    UTCDateTime,
-    path_segment,
-)
+from comments_service.importers.writing import SET_REPLY_TO, NewComment, Placed, insert_batch
+from comments_service.models import CommentStatus, Site, Thread
 from comments_service.services.drafts import clean_web_url
-from comments_service.services.passages import Anchor, imported_anchor
+from comments_service.services.passages import imported_anchor
 from comments_service.services.posting import attach_point, avatar_seed, get_or_create_thread
 from comments_service.services.votes import rank_of
 
 log = logging.getLogger(__name__)
 
-# Distinct email addresses whose validation an import remembers (about 100 bytes each).
+# Distinct email addresses whose validation an import remembers (about 100 bytes each);
+# as many client addresses and avatar seeds (their keyed hashes).
 _EMAILS_REMEMBERED = 10_000
+
+def _seed(who: tuple[str | None, str | None, str | None], secret: str) -> str:
+    return avatar_seed(secret, *who)
+
 
 class LoadProgress(Protocol):
     """What the loader tells a progress display while it writes."""
@@ -80,9 +78,6 @@ class _NoProgress:
 
 # ---- writing ----------------------------------------------------------------------
 
-_COMMENTS = Comment.__table__
-_THREADS = Thread.__table__
-
 _BATCH_QUERY = """
 SELECT c.seq, c.source_id, c.import_key, c.thread_source_id, c.parent_source_id,
        c.status, c.created_at, c.fields,
@@ -94,48 +89,16 @@ ORDER BY c.created_at, c.seq
 LIMIT ?
 """
 
-_SET_PATH = (
-    update(_COMMENTS)
-    .where(_COMMENTS.c.id == bindparam("b_id"))
-    .values(path=bindparam("b_path"), root_id=bindparam("b_root"))
-)
-_ADD_CHILDREN = (
-    update(_COMMENTS)
-    .where(_COMMENTS.c.id == bindparam("b_id"))
-    .values(child_count=_COMMENTS.c.child_count + bindparam("b_count"))
-)
-_ADD_REPLIES = (
-    update(_COMMENTS)
-    .where(_COMMENTS.c.id == bindparam("b_id"))
-    .values(reply_count=_COMMENTS.c.reply_count + bindparam("b_count"))
-)
-_SET_REPLY_TO = (
-    update(_COMMENTS)
-    .where(_COMMENTS.c.id == bindparam("b_id"))
-    .values(reply_to_id=bindparam("b_reply_to"))
-)
-_LAST = bindparam("b_last", type_=UTCDateTime())
-_ADD_TO_THREAD = (
-    update(_THREADS)
-    .where(_THREADS.c.id == bindparam("b_id"))
-    .values(
-        total_count=_THREADS.c.total_count + bindparam("b_total"),
-        visible_count=_THREADS.c.visible_count + bindparam("b_visible"),
-        version=_THREADS.c.version + 1,
-        last_comment_at=case(
-            (or_(_THREADS.c.last_comment_at.is_(None), _THREADS.c.last_comment_at < _LAST), _LAST),
-            else_=_THREADS.c.last_comment_at,
-        ),
-    )
-)
-
 
 @dataclass
-class _NewComment:
-    seq: int
-    values: dict[str, Any]
-    parent_path: str  # path of the comment it hangs under ("" for top level)
-    anchor: Anchor | None = None  # passages: a top-level comment's anchor, if any
+class _Batch:
+    """Staged rows about to be written, with what was found out ahead of writing them."""
+
+    rows: list[sqlite3.Row]
+    existing: dict[str, Placement]  # import key -> where the site has it already
+    fields: dict[int, dict[str, Any]]  # seq -> staged fields, of the rows not present
+    sanitized_seqs: list[int]  # the rows whose bodies were sent to the sanitizer
+    sanitized: Callable[[], list[Sanitized]]  # waits for them, in that order
 
 
 class _Writer:
@@ -147,7 +110,9 @@ class _Writer:
         rules: CommentSettings,
         secret: str,
         report: ImportReport,
+        sanitizer: BodySanitizer,
     ) -> None:
+        self.sanitizer = sanitizer
         self.session = session
         self.site = site
         self.staging = staging
@@ -155,6 +120,7 @@ class _Writer:
         self.secret = secret
         self.report = report
         self._emails: dict[str, str | None] = {}
+        self._hashes: dict[str, dict[Any, str]] = {}
 
     def run(self, batch_size: int, progress: LoadProgress) -> None:
         db = self.staging.db
@@ -163,12 +129,37 @@ class _Writer:
         ).fetchone()
         progress.writing(total)
         for level in range(0 if top is None else top + 1):
-            after: tuple[str, int] = ("", 0)
-            while rows := db.execute(_BATCH_QUERY, (level, *after, batch_size)).fetchall():
-                self._write_batch(rows)
-                progress.written(len(rows))
-                after = (rows[-1]["created_at"], rows[-1]["seq"])
+            # One batch ahead: its bodies are sanitized (in workers) while this one is
+            # written. Within a level no comment is another's parent, so the next
+            # batch's rows do not depend on this one's writes.
+            batch = self._next_batch(level, ("", 0), batch_size)
+            while batch is not None:
+                last = batch.rows[-1]
+                following = self._next_batch(level, (last["created_at"], last["seq"]),
+                                             batch_size)
+                self._write_batch(batch)
+                progress.written(len(batch.rows))
+                batch = following
         self._restore_reply_to(batch_size)
+
+    def _next_batch(self, level: int, after: tuple[str, int], size: int) -> _Batch | None:
+        """The next staged rows of ``level``, looked up, their new bodies sent to sanitize."""
+        rows = self.staging.db.execute(_BATCH_QUERY, (level, *after, size)).fetchall()
+        if not rows:
+            return None
+        existing = already_present(self.session, self.site.id, self.staging, rows)
+        fields: dict[int, dict[str, Any]] = {}
+        sanitized_seqs: list[int] = []
+        sources: list[BodySource] = []
+        for row in rows:
+            if row["import_key"] in existing:
+                continue
+            fields[row["seq"]] = parsed = json.loads(row["fields"])
+            if row["status"] != CommentStatus.DELETED.value:
+                sanitized_seqs.append(row["seq"])
+                sources.append((parsed["html"], parsed["markdown"],
+                                bool(parsed.get("markdown_has_html"))))
+        return _Batch(rows, existing, fields, sanitized_seqs, self.sanitizer.submit(sources))
 
     def _skip(self, row: sqlite3.Row, reason: str) -> None:
         where = self.staging.where(row["thread_source_id"])
@@ -213,9 +204,10 @@ class _Writer:
         )
         return thread.id
 
-    def _values(self, row: sqlite3.Row, thread_id: int) -> _NewComment:
+    def _values(self, row: sqlite3.Row, thread_id: int, fields: dict[str, Any],
+                sanitized: Sanitized | None) -> NewComment:
+        """A new comment's column values; ``sanitized``: its body, None if deleted."""
         rules = self.rules
-        fields = json.loads(row["fields"])
         status = row["status"]
         parent_id: int | None = None
         reply_to_id: int | None = None
@@ -225,12 +217,12 @@ class _Writer:
             reply_to_id = row["parent_db_id"]
             parent_id, parent_path, depth = attach_point(row["parent_db_path"], rules.max_depth)
         address = fields["client_address"]
-        client_hash = hash_address(address, self.secret) if address else None
+        client_hash = self._hashed("address", address, hash_address) if address else None
         if status == CommentStatus.DELETED.value:
             # As services/posting.py leaves a deleted comment that has replies.
             name = email = website = None
             markdown = html = ""
-            seed = avatar_seed(self.secret, None, None, client_hash)
+            seed = self._hashed("seed", (None, None, client_hash), _seed)
         else:
             raw_name = one_line(fields["author_name"], rules.max_name_chars)
             name = raw_name or rules.anonymous_name
@@ -241,12 +233,9 @@ class _Writer:
             website, problem = clean_web_url(fields["author_website"], rules.max_website_chars)
             if problem:
                 self.report.websites_dropped += 1
-            markdown, html = bodies(
-                Body(html=fields["html"], markdown=fields["markdown"],
-                     markdown_has_html=bool(fields.get("markdown_has_html"))),
-                rules,
-            )
-            seed = avatar_seed(self.secret, email, raw_name, client_hash)
+            assert sanitized is not None  # _next_batch sanitized every body not deleted
+            markdown, html = sanitized
+            seed = self._hashed("seed", (email, raw_name, client_hash), _seed)
         edited_at = fields["edited_at"]
         score = int(fields["score"])
         up, down = fields.get("upvotes"), fields.get("downvotes")
@@ -284,7 +273,7 @@ class _Writer:
             "edit_token_hash": None,
             "import_key": row["import_key"],
         }
-        return _NewComment(seq=row["seq"], values=values, parent_path=parent_path,
+        return NewComment(seq=row["seq"], values=values, parent_path=parent_path,
                            anchor=anchor)
 
     def _check_name(self, row: sqlite3.Row, value: str | None) -> None:
@@ -296,6 +285,16 @@ class _Writer:
                 f"comment {row['source_id']} ({where}): author name of {len(whole)}"
                 f" characters cut to {self.rules.max_name_chars}"
             )
+
+    def _hashed(self, kind: str, value: Any, digest: Callable[[Any, str], str]) -> str:
+        """digest(value, secret), remembered: a commenter's address and avatar seed come
+        back comment after comment, and each is a keyed hash (HMAC-SHA256)."""
+        known = self._hashes.setdefault(kind, {})
+        if value not in known:
+            if len(known) >= _EMAILS_REMEMBERED:  # memory stays flat
+                known.clear()
+            known[value] = digest(value, self.secret)
+        return known[value]
 
     def _email(self, value: str | None) -> str | None:
         email = one_line(value, 10 * self.rules.max_email_chars)
@@ -317,11 +316,12 @@ class _Writer:
             self.report.emails_dropped += 1
         return self._emails[email]
 
-    def _write_batch(self, rows: list[sqlite3.Row]) -> None:
-        existing = already_present(self.session, self.site.id, self.staging, rows)
+    def _write_batch(self, batch: _Batch) -> None:
+        rows, existing = batch.rows, batch.existing
+        bodies = dict(zip(batch.sanitized_seqs, batch.sanitized(), strict=True))
         threads: dict[str, int | str] = {}
-        new: list[_NewComment] = []
-        placed: list[tuple[int, str, int, int, int]] = []  # db id, path, thread, is_new, seq
+        new: list[NewComment] = []
+        placed: list[Placed] = []
         for row in rows:
             if row["import_key"] in existing:
                 ident, path, thread_id = existing[row["import_key"]]
@@ -343,9 +343,9 @@ class _Writer:
             if parent is not None and row["parent_db_thread_id"] != thread:
                 self._skip(row, f"its parent {parent} is in another thread")
                 continue
-            new.append(self._values(row, thread))
+            new.append(self._values(row, thread, batch.fields[row["seq"]], bodies.get(row["seq"])))
         if new:
-            placed.extend(self._insert(new))
+            placed.extend(insert_batch(self.session, new, self.report))
         self.session.commit()
         self.staging.db.executemany(
             "UPDATE comment SET db_id = ?, db_path = ?, db_thread_id = ?, is_new = ?"
@@ -353,60 +353,6 @@ class _Writer:
             placed,
         )
         self.staging.db.commit()
-
-    def _insert(self, new: list[_NewComment]) -> list[tuple[int, str, int, int, int]]:
-        """Insert a batch, set paths and root ids, and move the counters; return placements."""
-        ids = self.session.execute(
-            insert(_COMMENTS).returning(_COMMENTS.c.id, sort_by_parameter_order=True),
-            [comment.values for comment in new],
-        ).scalars().all()
-        paths: list[dict[str, Any]] = []
-        placed: list[tuple[int, str, int, int, int]] = []
-        children: Counter[int] = Counter()
-        replies: Counter[int] = Counter()
-        threads: dict[int, dict[str, Any]] = {}
-        for comment, ident in zip(new, ids, strict=True):
-            values = comment.values
-            own = path_segment(ident)
-            path = f"{comment.parent_path}.{own}" if comment.parent_path else own
-            root = int(comment.parent_path.split(".")[0]) if comment.parent_path else ident
-            paths.append({"b_id": ident, "b_path": path, "b_root": root})
-            placed.append((ident, path, values["thread_id"], 1, comment.seq))
-            status = values["status"]
-            is_visible = status == CommentStatus.VISIBLE.value
-            if values["parent_id"] is not None:
-                children[values["parent_id"]] += 1
-                if is_visible:
-                    replies[root] += 1
-            counts = threads.setdefault(
-                values["thread_id"],
-                {"b_id": values["thread_id"], "b_total": 0, "b_visible": 0, "b_last": None},
-            )
-            counts["b_total"] += status != CommentStatus.DELETED.value
-            counts["b_visible"] += is_visible
-            if counts["b_last"] is None or values["created_at"] > counts["b_last"]:
-                counts["b_last"] = values["created_at"]
-            self.report.comments_imported += 1
-            self.report.imported_by_status[status] += 1
-        anchors = [
-            {"comment_id": ident, "thread_id": comment.values["thread_id"],
-             "passage_key": comment.anchor.passage_key, "quote": comment.anchor.quote,
-             "prefix": comment.anchor.prefix, "suffix": comment.anchor.suffix}
-            for comment, ident in zip(new, ids, strict=True) if comment.anchor is not None
-        ]
-        if anchors:
-            self.session.execute(insert(PassageAnchor), anchors)
-        self.session.execute(_SET_PATH, paths)
-        if children:
-            self.session.execute(
-                _ADD_CHILDREN, [{"b_id": i, "b_count": n} for i, n in children.items()]
-            )
-        if replies:
-            self.session.execute(
-                _ADD_REPLIES, [{"b_id": i, "b_count": n} for i, n in replies.items()]
-            )
-        self.session.execute(_ADD_TO_THREAD, list(threads.values()))
-        return placed
 
     def _restore_reply_to(self, batch_size: int) -> None:
         """Where the source says a reply answered another comment than its parent
@@ -419,7 +365,7 @@ class _Writer:
         )
         while batch := rows.fetchmany(batch_size):
             params = [{"b_id": row["db_id"], "b_reply_to": row["reply_to"]} for row in batch]
-            self.session.execute(_SET_REPLY_TO, params)
+            self.session.execute(SET_REPLY_TO, params)
             self.session.commit()
 
 
@@ -443,17 +389,21 @@ def load(
     temporary folder by default) before writing anything, then writes and
     commits in batches of ``settings.batch_size``: unlike other services, this one
     commits, so that a long import holds no long transaction. Bodies go through
-    sanitize.clean (HTML) or sanitize.render (Markdown); replies deeper than
+    sanitize.clean (HTML) or sanitize.render (Markdown), in
+    ``settings.sanitize_processes`` worker processes (importers/sanitizing.py); replies deeper than
     ``rules.max_depth`` attach at the cap; comments whose import_key the site
     already has are counted as already present and not written again. Raises
     ImportFileError (from the importer) before any write when the source cannot
     be read.
     """
     report = ImportReport()
-    with Staging(work_dir) as staging:
+    with (
+        BodySanitizer(rules, settings.sanitize_processes) as sanitizer,
+        Staging(work_dir) as staging,
+    ):
         stage(staging, records, settings, report.skipped)
         staging.place(report.skipped)
-        writer = _Writer(session, site, staging, rules, secret, report)
+        writer = _Writer(session, site, staging, rules, secret, report, sanitizer)
         writer.run(settings.batch_size, progress or _NoProgress())
     log.info(
         "import_finished",

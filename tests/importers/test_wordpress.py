@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
+from comments_service.importers import wordpress
 from comments_service.importers.records import KeyFrom
 from comments_service.importers.wordpress import paragraphs, read_wordpress
 from comments_service.models import Thread
@@ -143,3 +145,34 @@ def test_flawed_export_imports_the_rest_and_reports_every_skip(app, session, sit
 )
 def test_paragraphs_follow_wordpress_line_breaks(text, html):
     assert paragraphs(text) == html
+
+
+def _strptime_or_error(text: str) -> datetime | str:
+    try:
+        return datetime.strptime(text, wordpress.GMT_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return "error"
+
+
+def _parsed_or_error(text: str) -> datetime | str:
+    try:
+        return wordpress._parse_gmt(text)
+    except ValueError:
+        return "error"
+
+
+def test_comment_dates_read_as_strptime_reads_them():
+    """The shortcut for dates as WordPress writes them gives strptime's answer, on valid
+    and invalid days, hours, minutes and seconds, and leaves other forms to strptime."""
+    rng = random.Random(8)
+    texts = ["2020-02-29 23:59:59", "2021-02-29 10:00:00", "2020-04-31 10:00:00",
+             "2020-01-01 24:00:00", "2020-01-01 10:60:00", "2020-01-01 10:00:60",
+             "2020-1-1 1:2:3", "2020-01-01T10:00:00", "2020-01-01 10:00:00+02:00",
+             "2020-01-01", " 2020-01-01 10:00:00", "0000-01-01 00:00:00",
+             "\uff12\uff10\uff12\uff10-01-01 10:00:00"]
+    for _ in range(3000):
+        texts.append(f"{rng.randint(0, 9999):04d}-{rng.randint(0, 13):02d}-"
+                     f"{rng.randint(0, 32):02d} {rng.randint(0, 25):02d}:"
+                     f"{rng.randint(0, 61):02d}:{rng.randint(0, 61):02d}")
+    for text in texts:
+        assert _parsed_or_error(text) == _strptime_or_error(text), text
