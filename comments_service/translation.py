@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import gettext
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import Babel, Domain, get_locale
 
 from comments_service import languages
 
 LANG_PARAM = "lang"
+# A page's language set by its view (g), for a request whose query cannot carry it (the
+# sign-in provider's callback, sign_in_pages.py); ?lang= still wins.
+PAGE_LANGUAGE = "page_language"
 
 
 class _CatalogueDomain(Domain):
@@ -40,6 +43,9 @@ def request_language() -> str:
     asked = languages.supported(request.args.get(LANG_PARAM))
     if asked:
         return asked
+    kept = languages.supported(g.get(PAGE_LANGUAGE))
+    if kept:
+        return kept
     for tag, _quality in request.accept_languages:
         found = languages.supported(tag)
         if found:

@@ -351,7 +351,8 @@ def browser() -> Iterator[Any]:
 # ---- readers who sign in (issue 21) -------------------------------------------------
 
 # The loopback OpenID provider (oidc-provider-mock); the port is from this suite's range.
-OIDC_PORT = 18310
+# Helpers testing side by side each set their own free port.
+OIDC_PORT = int(os.environ.get("COMMENTS_TEST_OIDC_PORT", "18310"))
 OIDC_ISSUER = f"http://localhost:{OIDC_PORT}"
 
 

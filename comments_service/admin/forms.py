@@ -62,16 +62,18 @@ class SiteSettingsForm(FlaskForm):
 class SignInForm(FlaskForm):
     """Readers who sign in (issue 21): services/sign_in.py checks every field."""
 
-    mode = SelectField("Readers", choices=[
-        SelectChoice("anonymous", "post without signing in (no sign-in offered)"),
-        SelectChoice("offered", "may sign in, or post without"),
-        SelectChoice("required", "must sign in to post"),
+    mode = SelectField(_l("Readers"), choices=[
+        # TRANSLATORS: the choices complete "Readers: ...".
+        SelectChoice("anonymous", _l("post without signing in (no sign-in offered)")),
+        SelectChoice("offered", _l("may sign in, or post without")),
+        SelectChoice("required", _l("must sign in to post")),
     ])
-    ways = TextAreaField("Ways in, as JSON: [{\"key\": \"github\", \"kind\": \"github\", "
-                         "\"label\": \"GitHub\", \"client_id\": \"...\"}, ...]",
+    ways = TextAreaField(_l("Ways in, as JSON: %(example)s",
+                            example='[{"key": "github", "kind": "github", "label": "GitHub", '
+                                    '"client_id": "..."}, ...]'),
                          validators=[Optional()])
-    edit_window_seconds = IntegerField("Signed-in readers may edit their comments for "
-                                       "(seconds; empty: the service's default)",
+    edit_window_seconds = IntegerField(_l("Signed-in readers may edit their comments for "
+                                          "(seconds; empty: the service's default)"),
                                        validators=[Optional()])
-    secrets = TextAreaField("Set secrets, one per line: way=secret (way= removes one). "
-                            "Never shown again.", validators=[Optional()])
+    secrets = TextAreaField(_l("Set secrets, one per line: way=secret (way= removes one). "
+                               "Never shown again."), validators=[Optional()])

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from comments_service.admin import admin
@@ -42,7 +43,7 @@ def _secrets(text: str) -> dict[str, str]:
         if line.strip():
             key, sep, value = line.partition("=")
             if not sep:
-                raise ValidationFailed(fields={"secrets": "Write each as way=secret."})
+                raise ValidationFailed(fields={"secrets": _("Write each as way=secret.")})
             secrets[key.strip()] = value.strip()
     return secrets
 
@@ -53,9 +54,9 @@ def _ways(text: str) -> tuple[dict[str, Any], ...] | None:
     try:
         ways = json.loads(text)
     except ValueError as exc:
-        raise ValidationFailed(fields={"ways": f"Not JSON: {exc}"}) from exc
+        raise ValidationFailed(fields={"ways": _("Not JSON: %(problem)s", problem=exc)}) from exc
     if not isinstance(ways, list) or not all(isinstance(w, dict) for w in ways):
-        raise ValidationFailed(fields={"ways": "Give a JSON list of objects."})
+        raise ValidationFailed(fields={"ways": _("Give a JSON list of objects.")})
     return tuple(ways)
 
 
@@ -66,7 +67,7 @@ def update_sign_in(site_slug: str) -> Response:
         site = sites.get_site(db.session, site_slug)
         form = SignInForm(prefix=f"sign-in-{site.slug}")
         if not form.validate_on_submit():
-            raise ValidationFailed(fields={"form": "Choose a mode; the window is a number."})
+            raise ValidationFailed(fields={"form": _("Choose a mode; the window is a number.")})
         changes = sign_in.SignInChanges(
             mode=form.mode.data, ways=_ways(form.ways.data or ""),
             edit_window_seconds=form.edit_window_seconds.data,
@@ -74,7 +75,7 @@ def update_sign_in(site_slug: str) -> Response:
         actor: Actor = current_user.actor
         sign_in.configure(db.session, site, actor, changes, datetime.now(UTC))
         db.session.commit()
-        flash(f"Sign-in settings of {site_slug} saved.", "success")
+        flash(_("Sign-in settings of %(site)s saved.", site=site_slug), "success")
     except ApiError as error:
         db.session.rollback()
         details = "; ".join(f"{name}: {text}" for name, text in error.fields.items())

@@ -325,16 +325,19 @@ def compose_sign_in_link(
     expires_at: datetime,
     outbox_id: int,
     now: datetime,
+    lang: str = languages.DEFAULT,
 ) -> EmailMessage:
-    """A reader's single-use link that signs them in to comment on a site."""
+    """A reader's single-use link that signs them in to comment on a site, in their
+    language (the popup's that asked for it)."""
     site = header_text(site_name, NAME_CHARS)
-    message = _new_message(identity, recipient, f"Sign in to comment on {site}",
+    message = _new_message(identity, recipient,
+                           tr(lang, "Sign in to comment on %(site_name)s", site_name=site),
                            identity.message_id(f"sign-in-{outbox_id}"), now)
     _set_bodies(message, "sign_in", {
         "site_name": site,
         "url": url,
-        "expires": expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-    })
+        "expires": languages.format_when(expires_at, lang),
+    }, lang)
     return message
 
 

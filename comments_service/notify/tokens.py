@@ -229,5 +229,6 @@ def read_sign_in_token(secret: str, token: str, max_age_seconds: int) -> SignInC
     return SignInClaim(*values)
 
 
-def sign_in_url(base_url: str, secret: str, claim: SignInClaim) -> str:
-    return f"{base_url.rstrip('/')}/auth/{claim.site}/email/{sign_in_token(secret, claim)}"
+def sign_in_url(base_url: str, secret: str, claim: SignInClaim, lang: str | None = None) -> str:
+    return in_language(
+        f"{base_url.rstrip('/')}/auth/{claim.site}/email/{sign_in_token(secret, claim)}", lang)

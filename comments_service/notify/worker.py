@@ -265,9 +265,12 @@ class OutboxWorker:
         claim = tokens.SignInClaim(site=site.slug, way=str(payload["way"]),
                                    email=message.recipient, name=str(payload["name"]),
                                    origin=str(payload["origin"]), nonce=str(payload["nonce"]))
-        url = tokens.sign_in_url(self.identity.base_url, self.secret, claim)
+        stored = payload.get("lang")
+        lang = reader_languages.for_reader(stored if isinstance(stored, str) else None,
+                                           site.settings)
+        url = tokens.sign_in_url(self.identity.base_url, self.secret, claim, lang)
         return mail.compose_sign_in_link(self.identity, site.name, message.recipient, url,
-                                         expires_at, message.id, now)
+                                         expires_at, message.id, now, lang)
 
     # ---- retention -------------------------------------------------------------------
 

@@ -31,10 +31,11 @@ MAX_NAME_CHARS = 100
 
 def request_link(
     session: Session, site: Site, way: Way, email: str | None, name: str | None, origin: str,
-    comments: CommentSettings, rules: ReaderSettings, now: datetime,
+    comments: CommentSettings, rules: ReaderSettings, now: datetime, language: str | None = None,
 ) -> None:
-    """Queue the mail carrying a sign-in link to ``email``. Raises ValidationFailed for a
-    missing or malformed address or an over-long name."""
+    """Queue the mail carrying a sign-in link to ``email``, written in ``language`` (the
+    popup's; else the site's). Raises ValidationFailed for a missing or malformed address
+    or an over-long name."""
     address, problem = clean_email(email, comments)
     if address is None:
         raise ValidationFailed(fields={"email": problem or "Give your email address."})
@@ -47,7 +48,7 @@ def request_link(
         dedupe_key=f"sign-in:{nonce}",
         recipient=address.lower(),
         payload={"site": site.slug, "way": way.key, "name": shown, "origin": origin,
-                 "nonce": nonce,
+                 "nonce": nonce, "lang": language,
                  "expires_at": (now + timedelta(seconds=rules.email_link_seconds)).isoformat()},
     )], now)
 

@@ -51,6 +51,7 @@ class Flow:
     state: str
     nonce: str
     verifier: str
+    lang: str = ""  # the popup's language (?lang=), for the callback's page
 
 
 @dataclass(frozen=True)

@@ -299,3 +299,31 @@ def test_the_admin_configures_the_ways_in_and_never_shows_a_secret(
     assert "Not JSON" in answer.get_data(as_text=True)
     assert client.get(f"/api/v1/sites/{site}/config").get_json()["sign_in"]["mode"] \
         == "required"
+
+
+def test_the_admins_sign_in_section_speaks_the_moderators_language(
+    app: Flask, site: str, moderator: ModeratorLogin, monkeypatch
+) -> None:
+    """For a Spanish browser the sites page's sign-in section (heading, labels, mode
+    choices, where each secret comes from, the button), its saved flash and its field
+    messages are Spanish."""
+    from tests.admin.test_admin import sign_in as admin_sign_in
+
+    monkeypatch.delenv(SSO_ENV, raising=False)
+    app.config["WTF_CSRF_ENABLED"] = False
+    admin = app.test_client()
+    admin.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es-ES,es;q=0.9"
+    assert admin_sign_in(admin, moderator).status_code == 302
+    form = {"sign-in-news-mode": "offered",
+            "sign-in-news-ways": '[{"key": "accounts", "kind": "sso", "label": "Members"}]',
+            "sign-in-news-secrets": "accounts=very-secret-signing-key"}
+    saved = admin.post("/admin/sites/news/sign-in", data=form, follow_redirects=True)
+    page = saved.get_data(as_text=True)
+    assert "Ajustes de inicio de sesión de news guardados." in page
+    for spanish in ("Lectores que inician sesión", "deben iniciar sesión para publicar",
+                    "accounts (sso): secreto definido aquí", "Guardar ajustes de inicio de sesión",
+                    "Formas de entrar, en JSON:"):
+        assert spanish in page, spanish
+    bad = dict(form, **{"sign-in-news-ways": "[not json"})
+    answer = admin.post("/admin/sites/news/sign-in", data=bad, follow_redirects=True)
+    assert "No es JSON:" in answer.get_data(as_text=True)

@@ -202,3 +202,26 @@ def test_the_github_preset_starts_at_github_with_pkce_and_needs_its_secret(
     assert sent["scope"] == ["read:user user:email"]
     assert sent["code_challenge_method"] == ["S256"]
     assert "gh-secret" not in started.headers["Location"]
+
+
+def test_the_callback_page_speaks_the_language_the_popup_was_opened_in(
+    client: FlaskClient, oidc_site: str
+) -> None:
+    """The widget opens the popup with ?lang=es; the provider's callback cannot carry it
+    (its redirect URI is fixed), so the flow cookie keeps it: the signed-in page is
+    Spanish for an English browser; a start without ?lang= follows the browser."""
+    started = client.get("/auth/news/start", headers={"Accept-Language": "en"},
+                         query_string={"way": "mock", "origin": SITE_ORIGIN, "lang": "es"})
+    assert started.status_code == 303
+    back = urlsplit(_consent(started.headers["Location"]))
+    done = client.get(f"{back.path}?{back.query}", headers={"Accept-Language": "en"})
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200, page
+    assert '<html lang="es" dir="ltr">' in page
+    assert "Ha iniciado sesión como Alice Liddell. Puede cerrar esta ventana." in page
+
+    again = client.get("/auth/news/start", headers={"Accept-Language": "de"},
+                       query_string={"way": "mock", "origin": SITE_ORIGIN})
+    back = urlsplit(_consent(again.headers["Location"]))
+    german = client.get(f"{back.path}?{back.query}", headers={"Accept-Language": "de"})
+    assert "Sie sind als Alice Liddell angemeldet." in german.get_data(as_text=True)

@@ -243,14 +243,15 @@ def test_the_sites_own_accounts_sign_the_reader_in_from_data_sso(
         context.close()
 
 
-def _mailed_sign_in_path(service: Service, smtp: SmtpServer, address: str) -> str:
+def _mailed_sign_in_path(service: Service, smtp: SmtpServer, address: str,
+                         subject: str = "Sign in to comment on The Riverside Ledger") -> str:
     """Run the real outbox worker (SMTP to aiosmtpd); the /auth/... path in the one mail."""
     app = service.app
     with app.app_context():
         OutboxWorker(db.engine, app.extensions["comments_settings"], app.config["SECRET_KEY"],
                      Path(app.instance_path)).run_until_idle()
     [received] = smtp.sink.to(address)
-    assert received.message["Subject"] == "Sign in to comment on The Riverside Ledger"
+    assert received.message["Subject"] == subject
     found = re.search(r"https?://\S+?(/auth/news/email/\S+)", received.text)
     assert found, received.text
     return found.group(1)
@@ -271,6 +272,7 @@ def test_an_emailed_link_signs_the_reader_in_through_the_waiting_popup_once(
         with page.expect_popup() as opened:
             page.get_by_role("button", name="Sign in with email").click()
         popup = opened.value
+        assert "lang=en" in popup.url
         popup.get_by_label("Email address").fill("mel@example.org")
         popup.get_by_label("Name to show with your comments").fill("Mel Mailer")
         popup.get_by_role("button", name="Send me a sign-in link").click()
@@ -293,5 +295,37 @@ def test_an_emailed_link_signs_the_reader_in_through_the_waiting_popup_once(
         again.get_by_role("button", name="Sign in").click()
         expect(again.get_by_role("heading", level=1)).to_have_text("Sign-in did not work")
         expect(again.locator("#message")).to_contain_text("used already")
+    finally:
+        context.close()
+
+
+def test_a_spanish_widget_opens_a_spanish_popup_and_the_link_comes_in_spanish(
+    blocking_browser: Browser, signin_service: Service, cross_site_host: HostSite,
+    smtp_server: SmtpServer,
+) -> None:
+    """A widget shown in Spanish (data-lang="es") opens the popup with lang=es: its form
+    and sent page are Spanish, the mail is Spanish and its link's page too."""
+    article = signin_service.new_article()
+    context = blocking_browser.new_context(locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(_widget_page(signin_service, cross_site_host, article, 'data-lang="es"'))
+        with page.expect_popup() as opened:
+            page.get_by_role("button", name="Iniciar sesión con email").click()
+        popup = opened.value
+        assert "lang=es" in popup.url
+        expect(popup.locator("html")).to_have_attribute("lang", "es")
+        popup.get_by_label("Dirección de correo electrónico").fill("mel@example.org")
+        popup.get_by_label("Nombre que se mostrará con sus comentarios").fill("Mel")
+        popup.get_by_role("button", name="Enviarme un enlace de inicio de sesión").click()
+        expect(popup.get_by_role("heading", level=1)).to_have_text("Revise su correo")
+        path = _mailed_sign_in_path(signin_service, smtp_server, "mel@example.org",
+                                    "Inicie sesión para comentar en The Riverside Ledger")
+        assert path.endswith("?lang=es")
+        tab = context.new_page()
+        tab.goto(signin_service.url + path)
+        tab.get_by_role("button", name="Iniciar sesión").click()
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Sesión iniciada")
+        expect(page.locator(".signin")).to_contain_text("Mel")
     finally:
         context.close()

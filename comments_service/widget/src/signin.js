@@ -59,7 +59,7 @@ Object.assign(Widget.prototype, {
         this.announce(this.t('signedInAs', { name: data.reader.name }));
       });
     }
-    const query = new URLSearchParams({ way, origin: location.origin });
+    const query = new URLSearchParams({ way, origin: location.origin, lang: this.i18n.lang });
     window.open(`${BASE}auth/${encodeURIComponent(this.site)}/start?${query}`,
       'comments-sign-in', 'popup,width=520,height=680');
   },
