@@ -26,6 +26,7 @@ import ssl
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -294,6 +295,33 @@ def compose_confirmation(
     return message
 
 
+@dataclass(frozen=True)
+class MailedLink:
+    """A link mailed to one reader for one site: where it goes and until when it works."""
+
+    site_name: str
+    recipient: str
+    url: str
+    expires_at: datetime
+    outbox_id: int
+
+
+def _compose_link(identity: MailIdentity, link: MailedLink, kind: str,
+                  subject: Callable[[str], str], now: datetime, lang: str) -> EmailMessage:
+    # `kind` names the templates (email/KIND.txt, .html) and the Message-ID; `subject`
+    # writes the subject line around the site's name (made safe for a header here).
+    site = header_text(link.site_name, NAME_CHARS)
+    message = _new_message(identity, link.recipient, subject(site),
+                           identity.message_id(f"{kind.replace('_', '-')}-{link.outbox_id}"),
+                           now)
+    _set_bodies(message, kind, {
+        "site_name": site,
+        "url": link.url,
+        "expires": languages.format_when(link.expires_at, lang),
+    }, lang)
+    return message
+
+
 def compose_reader_data_link(
     identity: MailIdentity,
     site_name: str,
@@ -305,16 +333,10 @@ def compose_reader_data_link(
     lang: str = languages.DEFAULT,
 ) -> EmailMessage:
     """A reader's link to download or erase their own comments on a site."""
-    site = header_text(site_name, NAME_CHARS)
-    message = _new_message(identity, recipient,
-                           tr(lang, "Your comments on %(site_name)s", site_name=site),
-                           identity.message_id(f"reader-data-{outbox_id}"), now)
-    _set_bodies(message, "reader_data", {
-        "site_name": site,
-        "url": url,
-        "expires": languages.format_when(expires_at, lang),
-    }, lang)
-    return message
+    link = MailedLink(site_name, recipient, url, expires_at, outbox_id)
+    return _compose_link(
+        identity, link, "reader_data",
+        lambda site: tr(lang, "Your comments on %(site_name)s", site_name=site), now, lang)
 
 
 def compose_sign_in_link(
@@ -329,16 +351,11 @@ def compose_sign_in_link(
 ) -> EmailMessage:
     """A reader's single-use link that signs them in to comment on a site, in their
     language (the popup's that asked for it)."""
-    site = header_text(site_name, NAME_CHARS)
-    message = _new_message(identity, recipient,
-                           tr(lang, "Sign in to comment on %(site_name)s", site_name=site),
-                           identity.message_id(f"sign-in-{outbox_id}"), now)
-    _set_bodies(message, "sign_in", {
-        "site_name": site,
-        "url": url,
-        "expires": languages.format_when(expires_at, lang),
-    }, lang)
-    return message
+    link = MailedLink(site_name, recipient, url, expires_at, outbox_id)
+    return _compose_link(
+        identity, link, "sign_in",
+        lambda site: tr(lang, "Sign in to comment on %(site_name)s", site_name=site), now,
+        lang)
 
 
 def compose_moderator_notice(
