@@ -61,8 +61,7 @@ def _set_banned(site_slug: str, identity_id: int, is_banned: bool, note: str | N
     site = context.site(site_slug)
     identity = readers.set_banned(db.session, actor, site, identity_id, is_banned,
                                   context.now(), note)
-    body = {"id": identity.id, "provider": identity.provider, "name": identity.name,
-            "is_banned": identity.is_banned}
+    body = IdentityOut.dump(identity)  # read before the commit expires the row
     db.session.commit()
     return jsonify(body)
 

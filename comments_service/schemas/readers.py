@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from comments_service.schemas.base import StrictModel, iso
+from comments_service.schemas.base import OutModel, StrictModel, iso
 from comments_service.services.readers import IssuedToken, Reader
 
 
@@ -109,7 +109,7 @@ class IdentityBanIn(StrictModel):
     note: str | None = Field(None, max_length=500)
 
 
-class IdentityOut(StrictModel):
+class IdentityOut(OutModel):
     id: int
     provider: str
     name: str
