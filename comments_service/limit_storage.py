@@ -50,8 +50,11 @@ class SweepingMemoryStorage(MemoryStorage):
                 return
             self._next_sweep = now + SWEEP_INTERVAL_S
             # Keys taken now: what arrives later waits for the next pass.
-            self._pass = iter([(True, key) for key in self.events]
-                              + [(False, key) for key in self.expirations])
+            # list(dict) copies the keys in one step; iterating the dict itself fails
+            # when another thread adds a key meanwhile (gthread workers, and the
+            # timer MemoryStorage starts when it is created).
+            self._pass = iter([(True, key) for key in list(self.events)]
+                              + [(False, key) for key in list(self.expirations)])
         self.sweep_slice(SWEEP_SLICE)
 
     def sweep_slice(self, most: int) -> bool:
